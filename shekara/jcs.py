@@ -1,0 +1,122 @@
+"""Canonical JSON per RFC 8785 (JSON Canonicalization Scheme, JCS).
+
+Signed wire messages are signed over these bytes, so another implementation can
+reproduce them exactly:
+
+* objects: members sorted by their names compared as UTF-16 code units (RFC 8785
+  §3.2.3); no whitespace anywhere;
+* strings: UTF-8, with only ``"``, ``\\`` and U+0000..U+001F escaped, the latter as
+  ``\\b \\t \\n \\f \\r`` or ``\\u00xx`` in lower-case hex (§3.2.2.2);
+* numbers: the ECMAScript ``Number.prototype.toString`` form of the IEEE-754 double
+  (§3.2.2.3).  Integers outside ±(2**53 - 1) are refused rather than silently rounded;
+* ``true``, ``false``, ``null`` literally.
+
+Lone surrogates, NaN and infinities are refused with :class:`CanonicalizationError`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from shekara.errors import CanonicalizationError
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """Return the RFC 8785 encoding of ``value`` as UTF-8 bytes."""
+    parts: list[str] = []
+    _encode(value, parts)
+    try:
+        return "".join(parts).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CanonicalizationError(f"string contains a lone surrogate: {exc.reason}") from None
+
+
+def _encode(value: Any, out: list[str]) -> None:
+    # bool before int: bool is a subclass of int in Python.
+    if value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise CanonicalizationError(f"integer {value} is outside ±(2**53-1)")
+        out.append(str(value))
+    elif isinstance(value, float):
+        out.append(number_to_string(value))
+    elif isinstance(value, str):
+        out.append(_string(value))
+    elif isinstance(value, Mapping):
+        out.append("{")
+        keys = list(value)
+        for key in keys:
+            if not isinstance(key, str):
+                raise CanonicalizationError(f"object key {key!r} is not a string")
+        for i, key in enumerate(sorted(keys, key=_utf16_key)):
+            if i:
+                out.append(",")
+            out.append(_string(key))
+            out.append(":")
+            _encode(value[key], out)
+        out.append("}")
+    elif isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            _encode(item, out)
+        out.append("]")
+    else:
+        raise CanonicalizationError(f"type {type(value).__name__} has no JSON form")
+
+
+def _utf16_key(key: str) -> bytes:
+    return key.encode("utf-16-be", "surrogatepass")
+
+
+def _string(s: str) -> str:
+    chars = []
+    for ch in s:
+        esc = _ESCAPES.get(ch)
+        if esc is not None:
+            chars.append(esc)
+        elif ch < "\x20":
+            chars.append(f"\\u{ord(ch):04x}")
+        else:
+            chars.append(ch)
+    return '"' + "".join(chars) + '"'
+
+
+def number_to_string(x: float) -> str:
+    """ECMAScript ``Number.prototype.toString`` for a finite double (ECMA-262 §6.1.6.1.20)."""
+    if math.isnan(x) or math.isinf(x):
+        raise CanonicalizationError(f"{x} has no JSON form")
+    if x == 0:
+        return "0"  # also for -0.0
+    sign = "-" if x < 0 else ""
+    # repr() gives the shortest digit string that round-trips, as ECMAScript requires;
+    # only the placement of the decimal point and exponent differs.
+    mantissa, _, exp_text = repr(abs(x)).partition("e")
+    int_part, _, frac_part = mantissa.partition(".")
+    digits = int_part + frac_part
+    stripped = digits.lstrip("0")
+    n = len(int_part) + (int(exp_text) if exp_text else 0) - (len(digits) - len(stripped))
+    digits = stripped.rstrip("0")
+    k = len(digits)
+    if k <= n <= 21:
+        body = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        body = digits[:n] + "." + digits[n:]
+    elif -6 < n <= 0:
+        body = "0." + "0" * (-n) + digits
+    else:
+        e = n - 1
+        body = digits[0] + ("." + digits[1:] if k > 1 else "") + ("e+" if e >= 0 else "e-") + str(abs(e))
+    return sign + body

@@ -8,7 +8,9 @@ reproduce them exactly:
 * strings: UTF-8, with only ``"``, ``\\`` and U+0000..U+001F escaped, the latter as
   ``\\b \\t \\n \\f \\r`` or ``\\u00xx`` in lower-case hex (§3.2.2.2);
 * numbers: the ECMAScript ``Number.prototype.toString`` form of the IEEE-754 double
-  (§3.2.2.3).  Integers outside ±(2**53 - 1) are refused rather than silently rounded;
+  (§3.2.2.3).  An integer that no double holds exactly is refused, not rounded.
+  Parse received JSON with :func:`parse_int` so that integers beyond ±(2**53 - 1) are
+  doubles, as I-JSON (RFC 7493) and every JavaScript receiver read them;
 * ``true``, ``false``, ``null`` literally.
 
 Lone surrogates, NaN and infinities are refused with :class:`CanonicalizationError`.
@@ -46,9 +48,7 @@ def _encode(value: Any, out: list[str]) -> None:
     elif value is False:
         out.append("false")
     elif isinstance(value, int):
-        if abs(value) > MAX_SAFE_INTEGER:
-            raise CanonicalizationError(f"integer {value} is outside ±(2**53-1)")
-        out.append(str(value))
+        out.append(_integer(value))
     elif isinstance(value, float):
         out.append(number_to_string(value))
     elif isinstance(value, str):
@@ -75,6 +75,26 @@ def _encode(value: Any, out: list[str]) -> None:
         out.append("]")
     else:
         raise CanonicalizationError(f"type {type(value).__name__} has no JSON form")
+
+
+def parse_int(text: str) -> int | float:
+    """``json.loads`` hook: integers beyond the safe range are doubles (RFC 7493 §2.2)."""
+    value = int(text)
+    return value if abs(value) <= MAX_SAFE_INTEGER else float(value)
+
+
+def _integer(value: int) -> str:
+    if abs(value) <= MAX_SAFE_INTEGER:
+        return str(value)
+    # JCS numbers are doubles: a large integer is fine when a double holds it exactly
+    # (a receiver parses 1e16 written as "10000000000000000" back into an int).
+    try:
+        as_double = float(value)
+    except OverflowError:
+        as_double = math.inf
+    if as_double != value:
+        raise CanonicalizationError(f"integer {value} cannot be represented exactly as a double")
+    return number_to_string(as_double)
 
 
 def _utf16_key(key: str) -> bytes:

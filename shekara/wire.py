@@ -360,7 +360,9 @@ def decode_json(payload: bytes) -> dict[str, Any]:
     if len(payload) > MAX_PAYLOAD_BYTES:
         raise OversizedPayload(f"payload is {len(payload)} bytes; the limit is {MAX_PAYLOAD_BYTES}")
     try:
-        data = json.loads(payload.decode("utf-8"), object_pairs_hook=_reject_duplicates)
+        data = json.loads(
+            payload.decode("utf-8"), object_pairs_hook=_reject_duplicates, parse_int=jcs.parse_int
+        )
     except UnicodeDecodeError as exc:
         raise MalformedJSON(f"payload is not UTF-8 at byte {exc.start}") from None
     except json.JSONDecodeError as exc:

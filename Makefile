@@ -1,0 +1,44 @@
+# The two commands that matter: `make demo` and `make test`.  Both install what is
+# missing first (deploy/bootstrap.sh is idempotent).
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: help bootstrap demo test lint format bench-ingest bench-barcodes schema clean
+
+help:
+	@echo "make demo            broker + hub + two simulated Temirbaba lanes"
+	@echo "make test            the whole test suite"
+	@echo "make lint            ruff + mypy"
+	@echo "make bench-ingest    events/s and latency edge -> Mosquitto -> hub, with ceilings"
+	@echo "make bench-barcodes  decode rate per format on the shared samples"
+
+bootstrap:
+	@deploy/bootstrap.sh dev
+
+demo: bootstrap
+	$(PY) deploy/demo.py
+
+test: bootstrap
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: bootstrap
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: bootstrap
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+schema: bootstrap
+	$(PY) -c "import json; from shekara.wire import json_schema; print(json.dumps(json_schema(), indent=2))" > docs/protocol.schema.json
+
+bench-ingest: bootstrap
+	$(PY) bench/bench_ingest.py
+
+bench-barcodes: bootstrap
+	$(PY) bench/bench_barcodes.py
+
+clean:
+	rm -rf .demo .bench .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,171 @@
+"""One capture interface for every frame source, with reconnection.
+
+Sources: a camera index (USB/CSI through OpenCV), an RTSP/HTTP URL, a video file, or a
+folder of images.  A lost camera is retried with backoff and its state is reported;
+reading never raises to the caller.  File sources replay at a fixed rate so the same
+code path that serves a camera can be exercised with recorded footage.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+import cv2
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+CameraState = Literal["ok", "connecting", "lost", "ended"]
+Frame = np.ndarray
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
+
+
+class _Reader(Protocol):
+    def read(self) -> Frame | None: ...
+    def close(self) -> None: ...
+
+
+class _CvReader:
+    """cv2.VideoCapture over a device index, a URL or a file."""
+
+    def __init__(self, target: int | str, width: int | None, height: int | None) -> None:
+        self.cap = cv2.VideoCapture(target)
+        if width:
+            self.cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+        if height:
+            self.cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        if not self.cap.isOpened():
+            self.cap.release()
+            raise OSError(f"cannot open {target!r}")
+
+    def read(self) -> Frame | None:
+        ok, frame = self.cap.read()
+        return frame if ok else None
+
+    def close(self) -> None:
+        self.cap.release()
+
+
+class _FolderReader:
+    """Images of a folder in name order; unreadable files are skipped with a warning."""
+
+    def __init__(self, folder: Path) -> None:
+        self.files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not self.files:
+            raise OSError(f"no images in {folder}")
+        self.index = 0
+
+    def read(self) -> Frame | None:
+        while self.index < len(self.files):
+            path = self.files[self.index]
+            self.index += 1
+            frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            if frame is not None:
+                return frame
+            log.warning("skipping unreadable image %s", path)
+        return None
+
+    def close(self) -> None:
+        self.index = len(self.files)
+
+
+@dataclass
+class CaptureStats:
+    """What the status heartbeat reports about capture."""
+
+    state: CameraState = "connecting"
+    frames: int = 0
+    reconnects: int = 0
+
+
+class FrameSource:
+    """Frames from any source; :meth:`read` returns None when no frame is available now."""
+
+    def __init__(
+        self,
+        source: str,
+        *,
+        width: int | None = None,
+        height: int | None = None,
+        fps: float | None = None,
+        loop: bool = False,
+        reconnect_s: float = 2.0,
+        reconnect_max_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.source = source
+        self.width, self.height = width, height
+        self.loop = loop
+        self.is_file = not source.isdigit() and "://" not in source
+        # Files would be read as fast as the CPU allows; pace them like a camera.
+        self.interval = 1.0 / fps if fps else (0.1 if self.is_file else 0.0)
+        self.reconnect_s, self.reconnect_max_s = reconnect_s, reconnect_max_s
+        self.clock = clock
+        self.stats = CaptureStats()
+        self._reader: _Reader | None = None
+        self._retry_at = 0.0
+        self._delay = reconnect_s
+        self._next_frame_at = 0.0
+
+    def _open(self) -> _Reader:
+        if self.source.isdigit():
+            return _CvReader(int(self.source), self.width, self.height)
+        path = Path(self.source)
+        if "://" not in self.source and path.is_dir():
+            return _FolderReader(path)
+        if "://" not in self.source and not path.exists():
+            raise OSError(f"{path} does not exist")
+        return _CvReader(self.source, self.width, self.height)
+
+    def read(self) -> Frame | None:
+        """The next frame, or None (not yet time, reconnecting, or ended)."""
+        now = self.clock()
+        if self.stats.state == "ended" or now < self._next_frame_at:
+            return None
+        if self._reader is None:
+            if now < self._retry_at:
+                return None
+            try:
+                self._reader = self._open()
+            except Exception as exc:  # an OpenCV backend can fail in many ways
+                self._schedule_retry(now, f"open failed: {exc}")
+                return None
+            if self.stats.state == "lost":
+                self.stats.reconnects += 1
+            self.stats.state = "ok"
+            self._delay = self.reconnect_s
+        try:
+            frame = self._reader.read()
+        except Exception as exc:
+            frame = None
+            log.warning("reading %s failed: %s", self.source, exc)
+        if frame is None:
+            self._reader.close()
+            self._reader = None
+            if self.is_file and not self.loop:
+                self.stats.state = "ended"
+            elif self.is_file:
+                self._retry_at = now  # rewind at once
+            else:
+                self._schedule_retry(now, "no frame")
+            return None
+        self.stats.frames += 1
+        self._next_frame_at = max(now, self._next_frame_at) + self.interval
+        return frame
+
+    def _schedule_retry(self, now: float, why: str) -> None:
+        log.warning("camera %s %s; retrying in %.1fs", self.source, why, self._delay)
+        self.stats.state = "lost"
+        self._retry_at = now + self._delay
+        self._delay = min(self._delay * 2, self.reconnect_max_s)
+
+    def close(self) -> None:
+        """Release the device."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None

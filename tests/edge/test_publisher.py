@@ -1,0 +1,143 @@
+"""The publisher drains the outbox through a real Mosquitto and loses nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from mqtt_helpers import Recorder, wait_until
+
+from edge.config import MqttConfig
+from edge.outbox import Outbox
+from edge.publisher import Publisher
+from shekara import wire
+from shekara.localbroker import LocalBroker
+
+ADDR = wire.Address("temirbaba", "entry-1", "tmb-entry-1")
+STATUS = {"fps": 1.0, "outbox_depth": 0, "camera": "ok", "software_version": "t", "uptime_s": 0}
+
+
+@pytest.fixture
+def outbox(tmp_path: Path, device_key: Ed25519PrivateKey) -> Iterator[Outbox]:
+    box = Outbox(tmp_path / "outbox.db", device_key, ADDR)
+    yield box
+
+
+def _fill(outbox: Outbox, n: int) -> None:
+    outbox.append_many([("device.status", STATUS, wire.utc_timestamp())] * n)
+
+
+def _seqs(payloads: list[bytes]) -> list[int]:
+    return [wire.parse_envelope(p)[0].seq for p in payloads]
+
+
+def test_drains_backlog_in_order_and_empties_outbox(
+    broker: LocalBroker, outbox: Outbox, device_key: Ed25519PrivateKey
+) -> None:
+    recorder = Recorder(broker.port)
+    _fill(outbox, 500)
+    publisher = Publisher(outbox, device_key, ADDR, MqttConfig(port=broker.port, max_inflight=20))
+    publisher.start()
+    try:
+        wait_until(lambda: outbox.depth() == 0, what="outbox drained")
+        wait_until(lambda: len(recorder.on("/events")) == 500, what="500 events at subscriber")
+        assert _seqs(recorder.on("/events")) == list(range(1, 501))
+        assert publisher.acked_total == 500
+    finally:
+        publisher.stop()
+        recorder.close()
+
+
+def test_queues_while_broker_is_down_then_drains(
+    tmp_path: Path, outbox: Outbox, device_key: Ed25519PrivateKey
+) -> None:
+    broker = LocalBroker(tmp_path / "late-broker")
+    publisher = Publisher(outbox, device_key, ADDR, MqttConfig(port=broker.port))
+    publisher.start()
+    try:
+        _fill(outbox, 300)
+        publisher.wake()
+        assert not publisher.connected.wait(1.5)
+        assert outbox.depth() == 300, "nothing may leave the outbox without a broker ack"
+        broker.start()
+        recorder = Recorder(broker.port)
+        wait_until(lambda: outbox.depth() == 0, timeout=30, what="backlog drained after broker came up")
+        wait_until(lambda: len(recorder.on("/events")) >= 300, what="events at subscriber")
+        assert sorted(set(_seqs(recorder.on("/events")))) == list(range(1, 301))
+        recorder.close()
+    finally:
+        publisher.stop()
+        broker.kill()
+
+
+def test_presence_birth_is_retained_and_signed(
+    broker: LocalBroker, outbox: Outbox, device_key: Ed25519PrivateKey
+) -> None:
+    publisher = Publisher(outbox, device_key, ADDR, MqttConfig(port=broker.port))
+    publisher.start()
+    assert publisher.connected.wait(10)
+    late = Recorder(broker.port, client_id="late-joiner")  # subscribes after the birth
+    try:
+        wait_until(lambda: bool(late.on("/status")), what="retained birth")
+        presence, raw = wire.parse_presence(late.on("/status")[-1])
+        wire.verify(wire.PRESENCE_DOMAIN, raw, device_key.public_key())
+        assert presence.state == "online"
+        assert presence.session == publisher.session
+    finally:
+        publisher.stop()
+        late.close()
+
+
+def test_clean_stop_publishes_offline(
+    broker: LocalBroker, outbox: Outbox, device_key: Ed25519PrivateKey
+) -> None:
+    recorder = Recorder(broker.port)
+    publisher = Publisher(outbox, device_key, ADDR, MqttConfig(port=broker.port))
+    publisher.start()
+    assert publisher.connected.wait(10)
+    publisher.stop()
+    wait_until(lambda: len(recorder.on("/status")) >= 2, what="offline presence")
+    states = [wire.parse_presence(p)[0].state for p in recorder.on("/status")]
+    assert states[-1] == "offline"
+    recorder.close()
+
+
+def test_resend_command_republishes_acknowledged_events(
+    broker: LocalBroker, outbox: Outbox, device_key: Ed25519PrivateKey
+) -> None:
+    recorder = Recorder(broker.port)
+    _fill(outbox, 20)
+    publisher = Publisher(outbox, device_key, ADDR, MqttConfig(port=broker.port))
+    publisher.start()
+    try:
+        wait_until(lambda: outbox.depth() == 0, what="drained")
+        wait_until(lambda: len(recorder.on("/events")) == 20, what="first delivery")
+        command = {"v": 1, "cmd": "resend", "from_seq": 5, "to_seq": 7,
+                   "issued_at": wire.utc_timestamp()}
+        recorder.publish(ADDR.topic(wire.Channel.COMMANDS), wire.encode(command))
+        wait_until(lambda: len(recorder.on("/events")) == 23, what="resent events")
+        events = recorder.on("/events")
+        assert _seqs(events[20:]) == [5, 6, 7]
+        assert events[20:] == events[4:7], "a resend carries the original signed bytes"
+    finally:
+        publisher.stop()
+        recorder.close()
+
+
+def test_malformed_command_is_ignored_and_publisher_keeps_going(
+    broker: LocalBroker, outbox: Outbox, device_key: Ed25519PrivateKey
+) -> None:
+    recorder = Recorder(broker.port)
+    publisher = Publisher(outbox, device_key, ADDR, MqttConfig(port=broker.port))
+    publisher.start()
+    try:
+        assert publisher.connected.wait(10)
+        recorder.publish(ADDR.topic(wire.Channel.COMMANDS), b"{not json")
+        _fill(outbox, 5)
+        publisher.wake()
+        wait_until(lambda: len(recorder.on("/events")) == 5, what="events after bad command")
+    finally:
+        publisher.stop()
+        recorder.close()

@@ -58,9 +58,9 @@ class Outbox:
         self._last_hash = self._state("last_hash", wire.GENESIS_HASH)
 
     def _create(self) -> None:
-        self.db["state"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+        self.db.table("state").create({"key": str, "value": str}, pk="key", if_not_exists=True)
         for name in ("outbox", "sent"):
-            self.db[name].create(
+            self.db.table(name).create(
                 {"seq": int, "event_id": str, "payload": bytes, "at": str},
                 pk="seq",
                 if_not_exists=True,
@@ -71,7 +71,7 @@ class Outbox:
         return str(rows[0]["value"]) if rows else default
 
     def _set_state(self, values: dict[str, Any]) -> None:
-        self.db["state"].upsert_all(
+        self.db.table("state").upsert_all(
             [{"key": k, "value": str(v)} for k, v in values.items()], pk="key"
         )
 
@@ -104,11 +104,15 @@ class Outbox:
                 prev = wire.event_hash(event)
                 events.append(event)
                 rows.append(
-                    {"seq": seq, "event_id": event["event_id"], "payload": wire.encode(event),
-                     "at": wire.utc_timestamp()}
+                    {
+                        "seq": seq,
+                        "event_id": event["event_id"],
+                        "payload": wire.encode(event),
+                        "at": wire.utc_timestamp(),
+                    }
                 )
             with self.db.conn:
-                self.db["outbox"].insert_all(rows)
+                self.db.table("outbox").insert_all(rows)
                 self._set_state({"last_seq": seq, "last_hash": prev})
             self._last_seq, self._last_hash = seq, prev
             return events

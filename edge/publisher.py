@@ -112,7 +112,9 @@ class Publisher:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         client.subscribe(self.commands_topic, qos=1)
         client.publish(self.status_topic, self._presence("online"), qos=1, retain=True)
-        log.info("connected to %s:%s (session %d)", self.config.host, self.config.port, self.session)
+        log.info(
+            "connected to %s:%s (session %d)", self.config.host, self.config.port, self.session
+        )
         self.connected.set()
         self._wake.set()
 
@@ -136,7 +138,7 @@ class Publisher:
 
     def _on_message(self, _c: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
         try:
-            self._commands.append(wire.parse_command(message.payload))
+            self._commands.append(wire.parse_command(bytes(message.payload)))
         except WireError as exc:
             log.warning("ignoring malformed command on %s: %s", message.topic, exc)
         self._wake.set()

@@ -1,1 +1,1 @@
-"""hub."""
+"""The Shekara hub: verifies signed lane events from MQTT, stores them, serves an API."""

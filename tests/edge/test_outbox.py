@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -22,7 +23,7 @@ def test_events_form_a_signed_hash_chain(tmp_path: Path, device_key: Ed25519Priv
     events = _append(outbox, 3)
     assert [e["seq"] for e in events] == [1, 2, 3]
     assert events[0]["prev_hash"] == wire.GENESIS_HASH
-    for prev, cur in zip(events, events[1:], strict=False):
+    for prev, cur in itertools.pairwise(events):
         assert cur["prev_hash"] == wire.event_hash(prev)
     for item in outbox.pending(0, 10):
         _, raw = wire.parse_envelope(item.payload)
@@ -58,14 +59,18 @@ def test_pending_respects_cursor_and_limit(tmp_path: Path, device_key: Ed25519Pr
     assert [p.seq for p in outbox.pending(4, 3)] == [5, 6, 7]
 
 
-def test_session_number_grows_across_restarts(tmp_path: Path, device_key: Ed25519PrivateKey) -> None:
+def test_session_number_grows_across_restarts(
+    tmp_path: Path, device_key: Ed25519PrivateKey
+) -> None:
     outbox = Outbox(tmp_path / "o.db", device_key, ADDR)
     assert [outbox.next_session(), outbox.next_session()] == [1, 2]
     outbox.close()
     assert Outbox(tmp_path / "o.db", device_key, ADDR).next_session() == 3
 
 
-def test_private_key_never_lands_in_the_outbox(tmp_path: Path, device_key: Ed25519PrivateKey) -> None:
+def test_private_key_never_lands_in_the_outbox(
+    tmp_path: Path, device_key: Ed25519PrivateKey
+) -> None:
     from cryptography.hazmat.primitives import serialization
 
     outbox = Outbox(tmp_path / "o.db", device_key, ADDR)

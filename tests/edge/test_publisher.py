@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from mqtt_helpers import Recorder, wait_until
+from mqtt_helpers import TestClientMQTT, wait_until
 
 from edge.config import MqttConfig
 from edge.outbox import Outbox
@@ -36,7 +36,7 @@ def _seqs(payloads: list[bytes]) -> list[int]:
 def test_drains_backlog_in_order_and_empties_outbox(
     broker: LocalBroker, outbox: Outbox, device_key: Ed25519PrivateKey
 ) -> None:
-    recorder = Recorder(broker.port)
+    recorder = TestClientMQTT(broker.host, broker.port, subscribe="shekara/#")
     _fill(outbox, 500)
     publisher = Publisher(outbox, device_key, ADDR, MqttConfig(port=broker.port, max_inflight=20))
     publisher.start()
@@ -62,8 +62,10 @@ def test_queues_while_broker_is_down_then_drains(
         assert not publisher.connected.wait(1.5)
         assert outbox.depth() == 300, "nothing may leave the outbox without a broker ack"
         broker.start()
-        recorder = Recorder(broker.port)
-        wait_until(lambda: outbox.depth() == 0, timeout=30, what="backlog drained after broker came up")
+        recorder = TestClientMQTT(broker.host, broker.port, subscribe="shekara/#")
+        wait_until(
+            lambda: outbox.depth() == 0, timeout=30, what="backlog drained after broker came up"
+        )
         wait_until(lambda: len(recorder.on("/events")) >= 300, what="events at subscriber")
         assert sorted(set(_seqs(recorder.on("/events")))) == list(range(1, 301))
         recorder.close()
@@ -78,7 +80,9 @@ def test_presence_birth_is_retained_and_signed(
     publisher = Publisher(outbox, device_key, ADDR, MqttConfig(port=broker.port))
     publisher.start()
     assert publisher.connected.wait(10)
-    late = Recorder(broker.port, client_id="late-joiner")  # subscribes after the birth
+    late = TestClientMQTT(
+        broker.host, broker.port, "late-joiner", subscribe="shekara/#"
+    )  # subscribes after the birth
     try:
         wait_until(lambda: bool(late.on("/status")), what="retained birth")
         presence, raw = wire.parse_presence(late.on("/status")[-1])
@@ -93,7 +97,7 @@ def test_presence_birth_is_retained_and_signed(
 def test_clean_stop_publishes_offline(
     broker: LocalBroker, outbox: Outbox, device_key: Ed25519PrivateKey
 ) -> None:
-    recorder = Recorder(broker.port)
+    recorder = TestClientMQTT(broker.host, broker.port, subscribe="shekara/#")
     publisher = Publisher(outbox, device_key, ADDR, MqttConfig(port=broker.port))
     publisher.start()
     assert publisher.connected.wait(10)
@@ -107,15 +111,20 @@ def test_clean_stop_publishes_offline(
 def test_resend_command_republishes_acknowledged_events(
     broker: LocalBroker, outbox: Outbox, device_key: Ed25519PrivateKey
 ) -> None:
-    recorder = Recorder(broker.port)
+    recorder = TestClientMQTT(broker.host, broker.port, subscribe="shekara/#")
     _fill(outbox, 20)
     publisher = Publisher(outbox, device_key, ADDR, MqttConfig(port=broker.port))
     publisher.start()
     try:
         wait_until(lambda: outbox.depth() == 0, what="drained")
         wait_until(lambda: len(recorder.on("/events")) == 20, what="first delivery")
-        command = {"v": 1, "cmd": "resend", "from_seq": 5, "to_seq": 7,
-                   "issued_at": wire.utc_timestamp()}
+        command = {
+            "v": 1,
+            "cmd": "resend",
+            "from_seq": 5,
+            "to_seq": 7,
+            "issued_at": wire.utc_timestamp(),
+        }
         recorder.publish(ADDR.topic(wire.Channel.COMMANDS), wire.encode(command))
         wait_until(lambda: len(recorder.on("/events")) == 23, what="resent events")
         events = recorder.on("/events")
@@ -129,7 +138,7 @@ def test_resend_command_republishes_acknowledged_events(
 def test_malformed_command_is_ignored_and_publisher_keeps_going(
     broker: LocalBroker, outbox: Outbox, device_key: Ed25519PrivateKey
 ) -> None:
-    recorder = Recorder(broker.port)
+    recorder = TestClientMQTT(broker.host, broker.port, subscribe="shekara/#")
     publisher = Publisher(outbox, device_key, ADDR, MqttConfig(port=broker.port))
     publisher.start()
     try:

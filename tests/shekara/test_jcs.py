@@ -65,21 +65,65 @@ def test_rfc8785_section_3_2_3_sorting_by_utf16_code_units() -> None:
     keys = ["\u20ac", "\r", "\ufb33", "1", "\U0001f600", "\u0080", "\u00f6"]
     encoded = canonical_bytes({k: 0 for k in keys}).decode()
     order = [json.loads("{" + part + "}") for part in encoded[1:-1].split(",")]
-    assert [next(iter(o)) for o in order] == ["\r", "1", "\u0080", "\u00f6", "\u20ac",
-                                              "\U0001f600", "\ufb33"]
+    assert [next(iter(o)) for o in order] == [
+        "\r",
+        "1",
+        "\u0080",
+        "\u00f6",
+        "\u20ac",
+        "\U0001f600",
+        "\ufb33",
+    ]
 
 
 @pytest.mark.parametrize(
-    "bad", [math.nan, math.inf, -math.inf, 2**53 + 1, 10**400, {"k": "\ud800"}, {1: "x"}, b"bytes", {1, 2}]
+    "bad",
+    [
+        math.nan,
+        math.inf,
+        -math.inf,
+        2**53 + 1,
+        10**400,
+        {"k": "\ud800"},
+        {1: "x"},
+        b"bytes",
+        {1, 2},
+    ],
 )
 def test_values_without_a_canonical_form_are_refused(bad: object) -> None:
     with pytest.raises(CanonicalizationError):
         canonical_bytes(bad)
 
 
+def test_string_escaping_follows_rfc8785_for_every_code_point() -> None:
+    short = {
+        '"': '\\"',
+        "\\": "\\\\",
+        "\b": "\\b",
+        "\t": "\\t",
+        "\n": "\\n",
+        "\f": "\\f",
+        "\r": "\\r",
+    }
+
+    def rule(ch: str) -> str:
+        if ch in short:
+            return short[ch]
+        return f"\\u{ord(ch):04x}" if ch < " " else ch
+
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        ch = chr(code)
+        assert canonical_bytes(ch) == f'"{rule(ch)}"'.encode(), hex(code)
+
+
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1)
-    | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53) + 1, 2**53 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
     max_leaves=20,
 )

@@ -50,8 +50,11 @@ def test_public_key_as_bare_base64(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"not base64!", "not valid base64"), (b"AAAA", "must be 32 bytes"),
-     (b"-----BEGIN PUBLIC KEY-----\nxx\n-----END PUBLIC KEY-----\n", "not a PEM public key")],
+    [
+        (b"not base64!", "not valid base64"),
+        (b"AAAA", "must be 32 bytes"),
+        (b"-----BEGIN PUBLIC KEY-----\nxx\n-----END PUBLIC KEY-----\n", "not a PEM public key"),
+    ],
 )
 def test_bad_public_keys_say_why(tmp_path: Path, content: bytes, message: str) -> None:
     (tmp_path / "pub").write_bytes(content)

@@ -156,12 +156,12 @@ def test_unknown_member_and_unknown_type_are_refused() -> None:
     event = vector_event()
     with pytest.raises(InvalidEnvelope, match="Extra inputs are not permitted"):
         wire.parse_envelope(wire.encode({**event, "extra": 1}))
-    with pytest.raises(InvalidEnvelope, match="unknown event type 'cargo.teleported'"):
+    with pytest.raises(InvalidEnvelope, match=r"unknown event type 'cargo\.teleported'"):
         wire.parse_envelope(wire.encode({**event, "type": "cargo.teleported"}))
 
 
 def test_body_is_validated_against_its_type() -> None:
-    with pytest.raises(InvalidEnvelope, match="barcode.read body decoder: Field required"):
+    with pytest.raises(InvalidEnvelope, match=r"barcode\.read body decoder: Field required"):
         wire.validate_body("barcode.read", {k: v for k, v in BODY.items() if k != "decoder"})
     wire.validate_body("plate.read", {"anything": "until the plate issue defines it"})
 
@@ -171,8 +171,12 @@ def test_topics_round_trip_and_reject_wildcards() -> None:
     assert topic == "shekara/v1/temirbaba/entry-1/tmb-entry-1/events"
     assert wire.parse_topic(topic) == (ADDR, wire.Channel.EVENTS)
     assert wire.subscription(wire.Channel.STATUS) == "shekara/v1/+/+/+/status"
-    for bad in ("shekara/v1/a/b/c", "shekara/v2/a/b/c/events", "shekara/v1/a/b/c/telemetry",
-                "shekara/v1/a/+/c/events"):
+    for bad in (
+        "shekara/v1/a/b/c",
+        "shekara/v2/a/b/c/events",
+        "shekara/v1/a/b/c/telemetry",
+        "shekara/v1/a/+/c/events",
+    ):
         with pytest.raises(BadTopic):
             wire.parse_topic(bad)
 

@@ -1,0 +1,13 @@
+"""All routes of the hub, in one router."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from hub.api.routes import dead_letters, devices, events, health
+
+api_router = APIRouter()
+api_router.include_router(health.router)
+api_router.include_router(events.router, prefix="/api")
+api_router.include_router(devices.router, prefix="/api")
+api_router.include_router(dead_letters.router, prefix="/api")

@@ -1,0 +1,39 @@
+"""The hub's persistence: records, schema migrations, and the SQLite store.
+
+Only :mod:`hub.store.sqlite` contains SQL; a PostgreSQL store would implement the same
+methods and leave every other module untouched.
+"""
+
+from hub.store.models import (
+    ChainLink,
+    DeadLetter,
+    Device,
+    DeviceExists,
+    DeviceUpdate,
+    EventFilter,
+    Gap,
+    NewDeadLetter,
+    NewEvent,
+    PresenceUpdate,
+    StoredEvent,
+    StoreError,
+    WriteBatch,
+)
+from hub.store.sqlite import Store
+
+__all__ = [
+    "ChainLink",
+    "DeadLetter",
+    "Device",
+    "DeviceExists",
+    "DeviceUpdate",
+    "EventFilter",
+    "Gap",
+    "NewDeadLetter",
+    "NewEvent",
+    "PresenceUpdate",
+    "Store",
+    "StoreError",
+    "StoredEvent",
+    "WriteBatch",
+]

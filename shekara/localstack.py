@@ -1,0 +1,174 @@
+"""Run a hub and edge agents as real processes on this machine (demo, fault drills, benchmarks).
+
+Everything goes through the same console scripts an operator uses (``shekara-hub``,
+``shekara-edge``), so the demo and the drills exercise the shipped code paths, signal
+handling included.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from shekara.keys import public_path, write_keypair
+from shekara.localbroker import free_port
+
+log = logging.getLogger(__name__)
+BIN = Path(sys.executable).parent
+
+
+def _script(name: str) -> str:
+    found = BIN / name
+    return str(found) if found.exists() else name
+
+
+class _Process:
+    """A child process with its log file; killable and restartable."""
+
+    def __init__(self, args: list[str], log_path: Path) -> None:
+        self.args, self.log_path = args, log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as out:
+            self.proc = subprocess.Popen(self.args, stdout=out, stderr=subprocess.STDOUT)
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to flush or say goodbye."""
+        if self.alive():
+            assert self.proc is not None
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        """SIGTERM and wait; SIGKILL if it does not stop in time."""
+        if not self.alive():
+            return self.proc.returncode if self.proc else None
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return None
+
+
+class HubProcess(_Process):
+    """``shekara-hub serve`` with its own config, database and HTTP port."""
+
+    def __init__(self, workdir: Path, mqtt_port: int, **settings: Any) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.http_port = int(settings.pop("http_port", 0)) or free_port()
+        self.config = workdir / "hub.toml"
+        values = {
+            "db_path": str(workdir / "hub.db"),
+            "mqtt_port": mqtt_port,
+            "http_port": self.http_port,
+            **settings,
+        }
+        self.config.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()))
+        super().__init__(
+            [_script("shekara-hub"), "serve", "--config", str(self.config)], workdir / "hub.log"
+        )
+
+    @property
+    def url(self) -> str:
+        """Base URL of the HTTP API."""
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def add_device(self, device_id: str, public_key: Path, checkpoint: str, lane: str) -> None:
+        """Register a device through the CLI, as an operator would."""
+        subprocess.run(
+            [
+                _script("shekara-hub"),
+                "device",
+                "add",
+                "--config",
+                str(self.config),
+                "--id",
+                device_id,
+                "--public-key",
+                str(public_key),
+                "--checkpoint",
+                checkpoint,
+                "--lane",
+                lane,
+            ],
+            check=True,
+            capture_output=True,
+        )
+
+    def start(self, timeout: float = 30.0) -> None:
+        """Start and wait until /healthz answers."""
+        super().start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive():
+                raise RuntimeError(f"hub exited; see {self.log_path}")
+            try:
+                self.get("/healthz")
+                return
+            except (OSError, urllib.error.URLError):
+                time.sleep(0.1)
+        raise TimeoutError(f"hub did not answer within {timeout}s; see {self.log_path}")
+
+    def get(self, path: str) -> Any:
+        """GET a JSON resource from the hub."""
+        with urllib.request.urlopen(self.url + path, timeout=10) as response:  # noqa: S310
+            return json.loads(response.read())
+
+
+class EdgeProcess(_Process):
+    """``shekara-edge run`` for one device, with a generated key and config."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        device_id: str,
+        checkpoint: str,
+        lane: str,
+        source: str,
+        mqtt_port: int,
+        role: str = "entry_lane",
+        fps: float = 10.0,
+        loop: bool = False,
+        heartbeat_s: float = 60.0,
+        until_drained: bool = False,
+    ) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.device_id, self.checkpoint, self.lane = device_id, checkpoint, lane
+        self.key_file = workdir / f"{device_id}.key"
+        if not self.key_file.exists():
+            write_keypair(self.key_file)
+        self.outbox_path = workdir / f"{device_id}-outbox.db"
+        self.config = workdir / f"{device_id}.toml"
+        self.config.write_text(
+            f'device_id = "{device_id}"\ncheckpoint = "{checkpoint}"\nlane = "{lane}"\n'
+            f'role = "{role}"\nkey_file = "{self.key_file}"\n'
+            f"[mqtt]\nport = {mqtt_port}\n"
+            f'[camera]\nsource = "{source}"\nfps = {fps}\nloop = {str(loop).lower()}\n'
+            f"[status]\nheartbeat_s = {heartbeat_s}\n"
+            f'[outbox]\npath = "{self.outbox_path}"\n'
+        )
+        args = [_script("shekara-edge"), "run", "--config", str(self.config)]
+        super().__init__(
+            args + (["--until-drained"] if until_drained else []), workdir / f"{device_id}.log"
+        )
+
+    @property
+    def public_key(self) -> Path:
+        """The device's public key file, for registration at the hub."""
+        return public_path(self.key_file)

@@ -1,0 +1,77 @@
+"""Settings: defaults, TOML file, environment precedence, unknown keys, production."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from hub.config import EXAMPLE_TOML, HubSettings, load_settings
+from shekara import wire
+from shekara.errors import ConfigError
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("SHEKARA_HUB_"):
+            monkeypatch.delenv(name)
+
+
+def test_defaults() -> None:
+    s = load_settings()
+    assert s.env == "development"
+    assert s.mqtt_client_id == "shekara-hub-main"
+    assert s.max_payload_bytes == wire.MAX_PAYLOAD_BYTES
+    assert HubSettings(checkpoint="temirbaba").mqtt_client_id == "shekara-hub-temirbaba"
+
+
+def test_file_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "hub.toml"
+    path.write_text('db_path = "x.db"\nmqtt_port = 1999\nhttp_port = 9000\n')
+    monkeypatch.setenv("SHEKARA_HUB_HTTP_PORT", "9100")
+    s = load_settings(path)
+    assert (s.db_path, s.mqtt_port, s.http_port) == (Path("x.db"), 1999, 9100)
+
+
+def test_unknown_key_names_key_and_file(tmp_path: Path) -> None:
+    path = tmp_path / "hub.toml"
+    path.write_text("mqtt_prot = 1883\n")
+    with pytest.raises(ConfigError, match=r"hub\.toml: unknown key 'mqtt_prot'"):
+        load_settings(path)
+
+
+def test_bad_value_and_bad_toml_and_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "hub.toml"
+    path.write_text('mqtt_port = "many"\n')
+    with pytest.raises(ConfigError, match="mqtt_port"):
+        load_settings(path)
+    path.write_text("mqtt_port = \n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(path)
+    with pytest.raises(ConfigError, match="cannot read config"):
+        load_settings(tmp_path / "absent.toml")
+
+
+def test_production_refuses_missing_or_default_password(tmp_path: Path) -> None:
+    path = tmp_path / "hub.toml"
+    path.write_text('env = "production"\n')
+    with pytest.raises(ConfigError, match="refusing to start in production: mqtt_username"):
+        load_settings(path)
+    path.write_text('env = "production"\nmqtt_username = "hub"\nmqtt_password = "changeme"\n')
+    with pytest.raises(ConfigError, match="mqtt_password is empty or a well-known default"):
+        load_settings(path)
+    path.write_text('env = "production"\nmqtt_username = "hub"\n')
+    s = load_settings(path, mqtt_password="k3-long-random")
+    assert s.production_problems() == []
+    assert "k3-long" not in repr(s)  # the secret is not printed
+
+
+def test_example_config_loads_and_covers_every_documented_key(tmp_path: Path) -> None:
+    path = tmp_path / "hub.toml"
+    path.write_text(EXAMPLE_TOML)
+    assert load_settings(path).http_port == 8080
+    assert set(tomllib.loads(EXAMPLE_TOML)) <= set(HubSettings.model_fields)

@@ -1,0 +1,105 @@
+"""Helpers for the hub tests: simulated signing devices registered in a real store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from hub.store import Store
+from shekara import wire
+from shekara.ids import new_ulid
+
+
+def barcode_body(text: str = "ABCU1234560") -> dict[str, Any]:
+    """A minimal valid barcode.read body."""
+    return {"symbology": "Code128", "text": text, "raw_b64": "QUJD", "decoder": "zxing-cpp"}
+
+
+def status_body(uptime_s: int = 5) -> dict[str, Any]:
+    """A minimal valid device.status body."""
+    return {
+        "fps": 10.0,
+        "outbox_depth": 0,
+        "camera": "ok",
+        "software_version": "0.1.0",
+        "uptime_s": uptime_s,
+    }
+
+
+@dataclass
+class SimDevice:
+    """A device that signs chained events like the edge agent does."""
+
+    key: Ed25519PrivateKey
+    address: wire.Address
+    seq: int = 0
+    prev_hash: str = wire.GENESIS_HASH
+    session: int = 0
+    signed: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def device_id(self) -> str:
+        return self.address.device
+
+    def topic(self, channel: wire.Channel = wire.Channel.EVENTS) -> str:
+        return self.address.topic(channel)
+
+    def next(
+        self, event_type: str = wire.EventType.BARCODE_READ, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Sign the next event of the chain."""
+        if body is None:
+            body = barcode_body() if event_type == wire.EventType.BARCODE_READ else status_body()
+        self.seq += 1
+        event = self.craft(seq=self.seq, prev_hash=self.prev_hash, event_type=event_type, body=body)
+        self.prev_hash = wire.event_hash(event)
+        self.signed.append(event)
+        return event
+
+    def craft(
+        self,
+        *,
+        seq: int,
+        prev_hash: str,
+        event_type: str = wire.EventType.BARCODE_READ,
+        body: dict[str, Any] | None = None,
+        address: wire.Address | None = None,
+    ) -> dict[str, Any]:
+        """Sign an arbitrary event (outside the chain bookkeeping)."""
+        return wire.make_event(
+            self.key,
+            address or self.address,
+            seq=seq,
+            prev_hash=prev_hash,
+            event_type=event_type,
+            body=barcode_body() if body is None else body,
+            captured_at=wire.utc_timestamp(),
+            event_id=new_ulid(),
+        )
+
+    def presence(self, state: str, session: int | None = None) -> bytes:
+        """A signed presence payload (a new session for a birth by default)."""
+        if session is None:
+            if state == "online":
+                self.session += 1
+            session = self.session
+        message = {
+            "v": 1,
+            "device_id": self.address.device,
+            "checkpoint": self.address.checkpoint,
+            "lane": self.address.lane,
+            "state": state,
+            "session": session,
+            "at": wire.utc_timestamp(),
+            "software_version": "0.1.0",
+            "last_seq": self.seq,
+        }
+        return wire.encode(wire.sign(wire.PRESENCE_DOMAIN, message, self.key))
+
+
+def register(store: Store, key: Ed25519PrivateKey, address: wire.Address) -> SimDevice:
+    """Register ``key`` at ``address`` and return a device that signs with it."""
+    store.add_device(address.device, key.public_key(), address.checkpoint, address.lane)
+    return SimDevice(key, address)

@@ -86,7 +86,9 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
     except OSError as exc:
         raise KeyFileError(f"cannot read private key {path}: {exc.strerror}") from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise KeyFileError(f"private key {path} is accessible by others (mode {mode & 0o777:o}); chmod 600 it")
+        raise KeyFileError(
+            f"private key {path} is accessible by others (mode {mode & 0o777:o}); chmod 600 it"
+        )
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:

@@ -113,7 +113,9 @@ def parse_topic(topic: str) -> tuple[Address, Channel]:
     """Split a contract topic into its address and channel, or raise :class:`BadTopic`."""
     parts = topic.split("/")
     if len(parts) != 6 or f"{parts[0]}/{parts[1]}" != TOPIC_ROOT:
-        raise BadTopic(f"topic {topic!r} is not {TOPIC_ROOT}/<checkpoint>/<lane>/<device>/<channel>")
+        raise BadTopic(
+            f"topic {topic!r} is not {TOPIC_ROOT}/<checkpoint>/<lane>/<device>/<channel>"
+        )
     try:
         channel = Channel(parts[5])
     except ValueError:
@@ -247,7 +249,9 @@ class Presence(BaseModel):
     checkpoint: Segment = Field(description="Checkpoint id")
     lane: Segment = Field(description="Lane id")
     state: Literal["online", "offline"] = Field(description="'offline' is the last will")
-    session: int = Field(ge=1, description="Connection counter; a will of an older session is stale")
+    session: int = Field(
+        ge=1, description="Connection counter; a will of an older session is stale"
+    )
     at: Timestamp = Field(description="When the message was composed")
     software_version: str = Field(description="Edge agent version")
     last_seq: int = Field(ge=0, description="Highest seq signed when composed")
@@ -278,7 +282,9 @@ class Command(BaseModel):
 def utc_timestamp(moment: datetime | None = None) -> str:
     """RFC 3339 UTC with milliseconds, the contract's timestamp form."""
     moment = moment or datetime.now(UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
 
 
 def signing_input(domain: bytes, message: dict[str, Any]) -> bytes:
@@ -370,7 +376,9 @@ def decode_json(payload: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise MalformedJSON(f"payload is a JSON {type(data).__name__}, not an object")
     if "v" in data and data["v"] != SCHEMA_VERSION:
-        raise UnsupportedVersion(f"schema version {data['v']!r}; this build speaks {SCHEMA_VERSION}")
+        raise UnsupportedVersion(
+            f"schema version {data['v']!r}; this build speaks {SCHEMA_VERSION}"
+        )
     return data
 
 

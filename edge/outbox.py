@@ -132,6 +132,11 @@ class Outbox:
             row = self.db.execute("SELECT MIN(seq) FROM outbox").fetchone()
         return None if row[0] is None else int(row[0])
 
+    def acked_through(self) -> int:
+        """Highest seq such that it and every seq below it were acknowledged."""
+        first = self.first_pending_seq()
+        return self._last_seq if first is None else first - 1
+
     def depth(self) -> int:
         """Events signed but not yet acknowledged."""
         with self._lock:

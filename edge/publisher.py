@@ -94,6 +94,7 @@ class Publisher:
             "at": wire.utc_timestamp(),
             "software_version": __version__,
             "last_seq": self.outbox.last_seq,
+            "acked_seq": self.outbox.acked_through(),
         }
         return wire.encode(wire.sign(wire.PRESENCE_DOMAIN, message, self.key))
 

@@ -287,6 +287,8 @@ class Ingestor:
             log.info("stale presence of %s: %s", known.device_id, detail)
             return Outcome(Kind.STALE, None, detail, known.device_id)
         known.presence = order
+        if pres.acked_seq is not None and known.ledger.expect(pres.acked_seq, m.received_at):
+            batch.gaps[known.device_id] = list(known.ledger.gaps)
         online = pres.state == "online"
         received_at = _timestamp(m.received_at)
         batch.presence[known.device_id] = PresenceUpdate(

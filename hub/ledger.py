@@ -50,16 +50,45 @@ class Ledger:
         """Whether ``seq`` has been stored (as far as this ledger knows)."""
         return 1 <= seq <= self.last_seq and self.gap_of(seq) is None
 
+    def _known_top(self) -> int:
+        # A gap announced by the device (expect) can reach above the highest stored seq.
+        return max(self.last_seq, self.gaps[-1].to_seq if self.gaps else 0)
+
     def advance(self, seq: int, event_hash: str, now: float) -> bool:
-        """Record ``seq`` > last_seq as the new top; return whether a gap opened."""
+        """Record ``seq`` > last_seq as the new top; return whether the gaps changed."""
         if seq <= self.last_seq:
             raise ValueError(f"seq {seq} is not above the last seq {self.last_seq}")
-        opened = seq > self.last_seq + 1
-        if opened:
-            self.gaps.append(Gap(self.last_seq + 1, seq - 1, now))
+        changed = True
+        if self.gap_of(seq) is not None:
+            self.fill(seq)
+        elif seq > self._known_top() + 1:
+            self._open(self._known_top() + 1, seq - 1, now)
+        else:
+            changed = False
         self.last_seq = seq
         self.last_hash = event_hash
-        return opened
+        return changed
+
+    def expect(self, acked_seq: int, now: float) -> bool:
+        """The device says the broker acknowledged everything up to ``acked_seq``.
+
+        Whatever of that is above what we know is missing: a broker that crashed after
+        acknowledging can lose the tail of a stream, which no later event would reveal.
+        Returns whether a gap opened.
+        """
+        top = self._known_top()
+        if acked_seq <= top:
+            return False
+        self._open(top + 1, acked_seq, now)
+        return True
+
+    def _open(self, from_seq: int, to_seq: int, now: float) -> None:
+        last = self.gaps[-1] if self.gaps else None
+        if last is not None and last.to_seq + 1 == from_seq:
+            # Keep ranges maximal; the older opened_at keeps the resend clock running.
+            self.gaps[-1] = Gap(last.from_seq, to_seq, last.opened_at)
+        else:
+            self.gaps.append(Gap(from_seq, to_seq, now))
 
     def fill(self, seq: int) -> None:
         """Record a late ``seq``, shrinking or splitting its gap."""

@@ -255,6 +255,12 @@ class Presence(BaseModel):
     at: Timestamp = Field(description="When the message was composed")
     software_version: str = Field(description="Edge agent version")
     last_seq: int = Field(ge=0, description="Highest seq signed when composed")
+    acked_seq: int | None = Field(
+        None,
+        ge=0,
+        description="Every seq up to this one was acknowledged by the broker; the hub "
+        "treats any of them it lacks as a gap (this is how a lost tail is found)",
+    )
     key_id: str = Field(pattern=KEY_ID_PATTERN, description="Key id of the signing key")
     sig: str = Field(pattern=SIG_PATTERN, description="base64 Ed25519 signature")
 

@@ -242,6 +242,27 @@ def test_presence_birth_will_and_stale_will(
     assert store.count_dead_letters() == 0
 
 
+def test_birth_acked_seq_reveals_a_lost_tail_which_resent_events_fill(
+    ingestor: Ingestor, store: Store, device: SimDevice
+) -> None:
+    events = [device.next() for _ in range(5)]
+    for event in events[:3]:
+        ingestor.process(device.topic(wire.Channel.EVENTS), encode(event))
+    # Events 4 and 5 were acknowledged by a broker that then crashed: no later event
+    # would reveal them, but the next birth says the broker acknowledged up to 5.
+    status = device.topic(wire.Channel.STATUS)
+    ingestor.process(status, device.presence("online", acked_seq=5))
+    assert [(g.from_seq, g.to_seq) for g in store.device_gaps(device.device_id)] == [(4, 5)]
+    for event in events[3:]:
+        assert (
+            ingestor.process(device.topic(wire.Channel.EVENTS), encode(event)).kind is Kind.STORED
+        )
+    assert store.device_gaps(device.device_id) == []
+    # An acked_seq at or below what is stored changes nothing.
+    ingestor.process(status, device.presence("online", acked_seq=2))
+    assert store.device_gaps(device.device_id) == []
+
+
 def test_bad_presence_is_dead_lettered(ingestor: Ingestor, device: SimDevice) -> None:
     topic = device.topic(wire.Channel.STATUS)
     forged = json.loads(device.presence("online"))

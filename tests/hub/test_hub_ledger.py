@@ -43,6 +43,33 @@ def test_gaps_are_exactly_the_missing_seqs(arrivals: list[int]) -> None:
         assert ledger.missing() == top - len(seen)
 
 
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["event", "acked"]), st.integers(min_value=1, max_value=40)),
+        max_size=60,
+    )
+)
+def test_announced_acks_make_a_lost_tail_a_gap(steps: list[tuple[str, int]]) -> None:
+    ledger = Ledger()
+    seen: set[int] = set()
+    announced = 0
+    for kind, seq in steps:
+        if kind == "acked":
+            ledger.expect(seq, 0.0)
+            announced = max(announced, seq)
+        elif ledger.position(seq) is not Position.STORED:
+            if seq > ledger.last_seq:
+                ledger.advance(seq, f"h{seq}", 0.0)
+            else:
+                ledger.fill(seq)
+            seen.add(seq)
+        known = max([announced, *seen], default=0)
+        assert ledger.last_seq == max(seen, default=0)
+        assert [(g.from_seq, g.to_seq) for g in ledger.gaps] == ranges(
+            set(range(1, known + 1)) - seen
+        )
+
+
 def test_positions_and_split_keeps_opened_at() -> None:
     ledger = Ledger()
     assert ledger.position(1) is Position.NEXT

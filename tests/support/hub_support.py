@@ -79,7 +79,9 @@ class SimDevice:
             event_id=new_ulid(),
         )
 
-    def presence(self, state: str, session: int | None = None) -> bytes:
+    def presence(
+        self, state: str, session: int | None = None, acked_seq: int | None = None
+    ) -> bytes:
         """A signed presence payload (a new session for a birth by default)."""
         if session is None:
             if state == "online":
@@ -96,6 +98,8 @@ class SimDevice:
             "software_version": "0.1.0",
             "last_seq": self.seq,
         }
+        if acked_seq is not None:
+            message["acked_seq"] = acked_seq
         return wire.encode(wire.sign(wire.PRESENCE_DOMAIN, message, self.key))
 
 

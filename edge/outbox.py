@@ -159,7 +159,7 @@ class Outbox:
                 "DELETE FROM sent WHERE seq <= (SELECT MAX(seq) FROM sent) - ?", [self.keep_sent]
             )
 
-    def lookup(self, from_seq: int, to_seq: int, limit: int = 10_000) -> list[Pending]:
+    def lookup(self, from_seq: int, to_seq: int, limit: int) -> list[Pending]:
         """Events in a seq range from either table (for hub resend requests)."""
         with self._lock:
             rows = self.db.execute(

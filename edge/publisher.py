@@ -49,7 +49,8 @@ class Publisher:
         # Written by paho's network thread, read by the drain thread: deques need no lock.
         self._acks: collections.deque[tuple[int, bool, str]] = collections.deque()
         self._commands: collections.deque[wire.Command] = collections.deque()
-        self._inflight: dict[int, int] = {}  # mid -> seq, drain thread only
+        self._inflight: dict[int, int] = {}  # mid -> seq (0 for a resend), drain thread only
+        self._resend: list[list[int]] = []  # [from_seq, to_seq] still to republish
         self._cursor = 0  # highest seq handed to paho
         self._retry_at: float | None = None
         self._thread: threading.Thread | None = None
@@ -185,7 +186,9 @@ class Publisher:
     def _step(self) -> None:
         self._settle_acks()
         while self._commands:
-            self._resend(self._commands.popleft())
+            command = self._commands.popleft()
+            log.info("hub asked for seq %d..%d again", command.from_seq, command.to_seq)
+            self._resend.append([command.from_seq, command.to_seq])
         if self._retry_at is not None and time.monotonic() >= self._retry_at:
             self._retry_at = None
             # Rewind to the oldest unacknowledged event; anything published twice is
@@ -196,20 +199,35 @@ class Publisher:
         if not self.connected.is_set():
             return
         room = self.config.max_inflight - len(self._inflight)
-        if room <= 0:
-            return
-        for item in self.outbox.pending(self._cursor, room):
+        for item in self.outbox.pending(self._cursor, room) if room > 0 else []:
             info = self.client.publish(self.events_topic, item.payload, qos=1)
             self._inflight[info.mid] = item.seq
             self._cursor = item.seq
+            room -= 1
+        self._republish(room)
+
+    def _republish(self, room: int) -> None:
+        # Resent events share the in-flight window with the backlog, so an open-ended
+        # request ("everything from seq N") never floods paho's memory.
+        while room > 0 and self._resend:
+            span = self._resend[0]
+            items = self.outbox.lookup(span[0], span[1], limit=room)
+            if not items:
+                self._resend.pop(0)
+                continue
+            for item in items:
+                info = self.client.publish(self.events_topic, item.payload, qos=1)
+                self._inflight[info.mid] = 0
+            room -= len(items)
+            span[0] = items[-1].seq + 1
 
     def _settle_acks(self) -> None:
         done: list[int] = []
         while self._acks:
             mid, ok, reason = self._acks.popleft()
             seq = self._inflight.pop(mid, None)
-            if seq is None:
-                continue  # a resend or a presence message
+            if not seq:
+                continue  # a resend (already acknowledged once) or a presence message
             if ok:
                 done.append(seq)
             else:
@@ -219,14 +237,3 @@ class Publisher:
             self.outbox.mark_acked(done)
             self.acked_total += len(done)
             self._wake.set()
-
-    def _resend(self, command: wire.Command) -> None:
-        items = self.outbox.lookup(command.from_seq, command.to_seq)
-        log.info(
-            "hub asked for seq %d..%d; resending %d held events",
-            command.from_seq,
-            command.to_seq,
-            len(items),
-        )
-        for item in items:
-            self.client.publish(self.events_topic, item.payload, qos=1)

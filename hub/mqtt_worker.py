@@ -26,6 +26,7 @@ from paho.mqtt.properties import Properties
 from hub.config import HubSettings
 from hub.ingest import Ingestor, Message
 from hub.resend import ResendPlanner, resend_command
+from hub.store import Gap
 from shekara import wire
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class IngestWorker:
         self._stopping = threading.Event()
         self._ack_lock = threading.Lock()
         self._generation = 0
+        self._session_lost = threading.Event()
         self._writer: threading.Thread | None = None
         self._client = self._make_client()
 
@@ -145,6 +147,10 @@ class IngestWorker:
             ]
         )
         log.info("MQTT connected (session present: %s)", flags.session_present)
+        if not flags.session_present:
+            # First connection, or a broker that lost our session: whatever was
+            # published meanwhile reached no one, and no later event need reveal it.
+            self._session_lost.set()
 
     def _on_subscribe(
         self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, props: Any
@@ -224,8 +230,23 @@ class IngestWorker:
     def _send_resends(self) -> None:
         if not self.connected:
             return
+        if self._session_lost.is_set():
+            self._session_lost.clear()
+            self._ask_everyone_to_resend()
         for address, gap in self.planner.due(self.ingestor.open_gaps(), time.time()):
             topic = address.topic(wire.Channel.COMMANDS)
             self._client.publish(topic, resend_command(gap), qos=1)
             self.resends_sent += 1
             log.info("asked %s to resend seq %d..%d", address.device, gap.from_seq, gap.to_seq)
+
+    def _ask_everyone_to_resend(self) -> None:
+        """Sparkplug's "rebirth": every device republishes what it holds above our top."""
+        devices = self.ingestor.store.list_devices()
+        for device in devices:
+            gap = Gap(device.last_seq + 1, wire.MAX_SEQ, time.time())
+            address = wire.Address(device.checkpoint, device.lane, device.device_id)
+            self._client.publish(address.topic(wire.Channel.COMMANDS), resend_command(gap), qos=1)
+            self.resends_sent += 1
+        log.info(
+            "new MQTT session: asked %d devices to resend what we may have missed", len(devices)
+        )

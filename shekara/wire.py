@@ -65,6 +65,7 @@ MAX_PAYLOAD_BYTES = 64 * 1024
 EVENT_DOMAIN = b"shekara/v1/event\n"
 PRESENCE_DOMAIN = b"shekara/v1/presence\n"
 GENESIS_HASH = "0" * 64
+MAX_SEQ = jcs.MAX_SAFE_INTEGER
 
 SEGMENT_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 _SEGMENT_RE = re.compile(SEGMENT_PATTERN)
@@ -225,7 +226,7 @@ class Envelope(BaseModel):
     device_id: Segment = Field(description="The device that saw and signed it")
     checkpoint: Segment = Field(description="Checkpoint id, e.g. 'temirbaba'")
     lane: Segment = Field(description="Lane or zone id at the checkpoint")
-    seq: int = Field(ge=1, le=jcs.MAX_SAFE_INTEGER, description="Per-device counter, +1 per event")
+    seq: int = Field(ge=1, le=MAX_SEQ, description="Per-device counter, +1 per event")
     prev_hash: str = Field(pattern=HASH_PATTERN, description="event_hash of the previous event")
     captured_at: Timestamp = Field(description="When the frame was captured (device clock)")
     type: str = Field(description="Event type, e.g. 'barcode.read'")
@@ -277,8 +278,10 @@ class Command(BaseModel):
 
     v: Literal[1] = Field(description="Schema version")
     cmd: Literal["resend"] = Field(description="What to do")
-    from_seq: int = Field(ge=1, description="First seq to resend")
-    to_seq: int = Field(ge=1, description="Last seq to resend, inclusive")
+    from_seq: int = Field(ge=1, le=MAX_SEQ, description="First seq to resend")
+    to_seq: int = Field(
+        ge=1, le=MAX_SEQ, description="Last seq to resend, inclusive (MAX_SEQ: all)"
+    )
     issued_at: Timestamp = Field(description="When the hub issued it")
 
 

@@ -50,7 +50,7 @@ def test_acked_events_move_to_sent_and_stay_resendable(
     assert [p.seq for p in outbox.pending(0, 10)] == [6]
     assert outbox.first_pending_seq() == 6
     # keep_sent=3 keeps the newest three acknowledged events, plus the unacked one.
-    assert [p.seq for p in outbox.lookup(1, 6)] == [3, 4, 5, 6]
+    assert [p.seq for p in outbox.lookup(1, 6, limit=10)] == [3, 4, 5, 6]
 
 
 def test_pending_respects_cursor_and_limit(tmp_path: Path, device_key: Ed25519PrivateKey) -> None:

@@ -135,6 +135,26 @@ def test_resend_command_republishes_acknowledged_events(
         recorder.close()
 
 
+def test_open_ended_resend_is_paced_by_the_inflight_window(
+    broker: LocalBroker, outbox: Outbox, device_key: Ed25519PrivateKey
+) -> None:
+    recorder = TestClientMQTT(broker.host, broker.port, subscribe="shekara/#")
+    _fill(outbox, 250)
+    publisher = Publisher(outbox, device_key, ADDR, MqttConfig(port=broker.port, max_inflight=10))
+    publisher.start()
+    try:
+        wait_until(lambda: len(recorder.on("/events")) == 250, what="first delivery")
+        command = {"v": 1, "cmd": "resend", "from_seq": 1, "to_seq": wire.MAX_SEQ,
+                   "issued_at": wire.utc_timestamp()}  # fmt: skip
+        recorder.publish(ADDR.topic(wire.Channel.COMMANDS), wire.encode(command))
+        wait_until(lambda: len(recorder.on("/events")) == 500, what="everything resent")
+        assert _seqs(recorder.on("/events")[250:]) == list(range(1, 251))
+        assert len(publisher._inflight) <= 10
+    finally:
+        publisher.stop()
+        recorder.close()
+
+
 def test_malformed_command_is_ignored_and_publisher_keeps_going(
     broker: LocalBroker, outbox: Outbox, device_key: Ed25519PrivateKey
 ) -> None:

@@ -129,7 +129,8 @@ def test_gap_triggers_resend_command_then_late_event_fills_it(
     wait_until(lambda: hub.get("/api/devices/cam1").json()["gaps"] == [[2, 2]], what="gap")
 
     def commands() -> list[wire.Command]:
-        return [wire.parse_command(p) for t, p in mqttc.messages() if t.endswith("/commands")]
+        sent = [wire.parse_command(p) for t, p in mqttc.messages() if t.endswith("/commands")]
+        return [c for c in sent if c.to_seq != wire.MAX_SEQ]  # not the new-session request
 
     (command,) = wait_until(commands, what="a resend command")
     assert (command.cmd, command.from_seq, command.to_seq) == ("resend", 2, 2)
@@ -138,6 +139,22 @@ def test_gap_triggers_resend_command_then_late_event_fills_it(
     wait_until(lambda: hub.get("/api/devices/cam1").json()["gaps"] == [], what="gap filled")
     assert stored(hub) == 3
     assert health(hub)["mqtt"]["resends_sent"] >= 1
+
+
+def test_new_session_asks_every_device_to_resend_above_what_is_stored(
+    hub_settings: HubSettings, broker: LocalBroker, store: Store, device: SimDevice
+) -> None:
+    # Events published before the hub ever subscribed reached no one; the hub cannot
+    # know, so on a connection without a session it asks each device for everything
+    # above its top.
+    listener = TestClientMQTT(broker.host, broker.port, subscribe="shekara/+/+/+/+/commands")
+    try:
+        with TestClient(create_app(hub_settings)):
+            (payload,) = wait_until(lambda: listener.on("/commands"), what="rebirth request")
+        command = wire.parse_command(payload)
+        assert (command.from_seq, command.to_seq) == (1, wire.MAX_SEQ)
+    finally:
+        listener.close()
 
 
 def test_presence_birth_will_and_stale_will(

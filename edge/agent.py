@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.capture import Frame, FrameSource
-from edge.config import DeviceConfig
+from edge.config import BarcodeConfig, DeviceConfig
 from edge.outbox import Outbox
 from edge.publisher import Publisher
 from shekara import __version__, wire
@@ -28,16 +28,18 @@ log = logging.getLogger(__name__)
 FrameProcessor = Callable[[Frame, float], list[tuple[str, dict[str, Any]]]]
 
 
-def barcode_processor(dedup_window_s: float) -> FrameProcessor:
+def barcode_processor(config: BarcodeConfig) -> FrameProcessor:
     """Decode barcodes and emit each code once per sighting."""
-    from edge.barcodes import decode
+    from edge.barcodes import DEFAULT_PASSES, FAST_PASSES, decode
     from edge.dedup import Deduplicator
     from shekara.codes import read_body
 
-    dedup = Deduplicator(window_s=dedup_window_s)
+    dedup = Deduplicator(window_s=config.dedup_window_s)
+    passes = DEFAULT_PASSES if config.rescue else FAST_PASSES
 
     def process(frame: Frame, now: float) -> list[tuple[str, dict[str, Any]]]:
-        return [(wire.EventType.BARCODE_READ, read_body(r)) for r in dedup.feed(decode(frame), now)]
+        reads = dedup.feed(decode(frame, passes), now)
+        return [(wire.EventType.BARCODE_READ, read_body(r)) for r in reads]
 
     return process
 
@@ -45,7 +47,9 @@ def barcode_processor(dedup_window_s: float) -> FrameProcessor:
 class Agent:
     """One device's agent."""
 
-    def __init__(self, config: DeviceConfig, processors: list[FrameProcessor] | None = None) -> None:
+    def __init__(
+        self, config: DeviceConfig, processors: list[FrameProcessor] | None = None
+    ) -> None:
         self.config = config
         key = load_private_key(config.key_file)
         self.outbox = Outbox(config.outbox.path, key, config.address, config.outbox.keep_sent)
@@ -63,7 +67,7 @@ class Agent:
         if processors is None:
             processors = []
             if config.barcode.enabled:
-                processors.append(barcode_processor(config.barcode.dedup_window_s))
+                processors.append(barcode_processor(config.barcode))
         self.processors = processors
         self.started = time.monotonic()
         self.frame_errors = 0
@@ -129,7 +133,9 @@ class Agent:
     def _heartbeat(self, now: float) -> None:
         self._next_heartbeat = now + self.config.status.heartbeat_s
         try:
-            self.outbox.append(wire.EventType.DEVICE_STATUS, self.status_body(now), wire.utc_timestamp())
+            self.outbox.append(
+                wire.EventType.DEVICE_STATUS, self.status_body(now), wire.utc_timestamp()
+            )
             self.publisher.wake()
         except Exception:
             log.exception("heartbeat failed")

@@ -86,7 +86,9 @@ def _config_check(args: argparse.Namespace) -> int:
     from edge.config import load_config
 
     config = load_config(args.file)
-    print(f"{args.file}: ok ({config.device_id} at {config.checkpoint}/{config.lane}, {config.role})")
+    print(
+        f"{args.file}: ok ({config.device_id} at {config.checkpoint}/{config.lane}, {config.role})"
+    )
     return 0
 
 

@@ -59,6 +59,11 @@ class BarcodeConfig(_Strict):
     dedup_window_s: float = Field(
         3.0, gt=0, le=600, description="A code unseen this long and seen again is a new event"
     )
+    rescue: bool = Field(
+        True,
+        description="On frames zxing-cpp reads nothing in, also try pyzbar (more EAN-13, QR "
+        "and blurred Code 128 reads; an empty frame costs 2-3x as much, see docs/benchmarks.md)",
+    )
 
 
 class StatusConfig(_Strict):

@@ -1,0 +1,107 @@
+"""``shekara-edge scan IMAGE... [--json]``: read the codes in image files.
+
+One line per read: JSON objects with ``--json``, readable text otherwise.  A file that
+cannot be read gets one line on stderr naming it and the reason; the others are still
+scanned and the exit status is 1.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+import cv2
+import numpy as np
+from cv2.typing import MatLike
+
+from edge.barcodes import decode
+from shekara.codes import read_body
+
+_REPORTED = ("text", "symbology_identifier", "decoder", "bbox", "invalid_check_digit", "raw_b64")
+
+
+class UnreadableImage(Exception):
+    """A file is missing, empty or not an image OpenCV can decode."""
+
+
+def load_image(path: Path) -> MatLike:
+    """The picture in ``path`` as 8-bit BGR or gray; transparency is laid on white."""
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise UnreadableImage("is a directory") from None
+    except OSError as exc:
+        raise UnreadableImage(exc.strerror or str(exc)) from None
+    if not data:
+        raise UnreadableImage("empty file (0 bytes)")
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if image is None or image.size == 0:
+        raise UnreadableImage("not an image format OpenCV can decode")
+    if image.dtype == np.uint16:
+        image = (image // 257).astype(np.uint8)
+    elif image.dtype != np.uint8:
+        raise UnreadableImage(f"unsupported pixel type {image.dtype}")
+    if image.ndim == 3 and image.shape[2] == 4:
+        # Label PNGs are often black bars on transparency: lay them on white paper.
+        alpha = image[:, :, 3:4].astype(np.float32) / 255.0
+        image = (image[:, :, :3] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
+    return image
+
+
+def scan_files(paths: Iterable[str | Path]) -> Iterator[dict[str, Any]]:
+    """One record per read; a file that fails gives ``{"file", "error"}`` instead."""
+    for name in paths:
+        path = Path(name)
+        try:
+            reads = decode(load_image(path))
+        except UnreadableImage as exc:
+            yield {"file": str(name), "error": str(exc)}
+            continue
+        except (ValueError, cv2.error) as exc:
+            yield {"file": str(name), "error": f"cannot decode: {exc}"}
+            continue
+        if not reads:
+            yield {"file": str(name), "kind": None}
+        for read in reads:
+            body = read_body(read)
+            record: dict[str, Any] = {"file": str(name), "kind": "barcode"}
+            record["format"] = body["symbology"]
+            record.update((k, body[k]) for k in _REPORTED)
+            record.update((k, body[k]) for k in ("gs1", "iso6346") if body[k] is not None)
+            yield record
+
+
+def _human(record: dict[str, Any]) -> str:
+    notes = []
+    if record.get("gs1"):
+        notes.append("GS1")
+    if record.get("iso6346"):
+        notes.append("ISO 6346")
+    if record["invalid_check_digit"]:
+        notes.append("CHECK DIGIT WRONG")
+    tail = f"  [{', '.join(notes)}]" if notes else ""
+    return f"{record['file']}: {record['format']} {record['text']!r}{tail}"
+
+
+def run_scan(
+    paths: list[str], as_json: bool, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Scan ``paths`` and print the reads; 0 when every file could be read, else 1."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    failed = 0
+    for record in scan_files(paths):
+        if "error" in record:
+            failed += 1
+            print(f"shekara-edge scan: {record['file']}: {record['error']}", file=err)
+        elif record["kind"] is None:
+            if not as_json:
+                print(f"{record['file']}: no code found", file=out)
+        elif as_json:
+            print(json.dumps(record, ensure_ascii=False), file=out)
+        else:
+            print(_human(record), file=out)
+    return 1 if failed else 0

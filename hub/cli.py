@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 PROG = "shekara-hub"
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used by the docs test)."""
     parser = argparse.ArgumentParser(prog=PROG, description="Shekara hub: ingest, store, serve.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -57,7 +58,7 @@ def _db_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``shekara-hub`` console script."""
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
         if args.command == "serve":
             return _serve(load_settings(args.config))

@@ -39,6 +39,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def port_is_free(port: int) -> bool:
+    """Whether nothing listens on ``port`` of 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def mosquitto_binary() -> str:
     """Path of the mosquitto executable, or a clear error naming the package."""
     found = shutil.which("mosquitto") or (

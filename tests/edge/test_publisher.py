@@ -144,8 +144,13 @@ def test_open_ended_resend_is_paced_by_the_inflight_window(
     publisher.start()
     try:
         wait_until(lambda: len(recorder.on("/events")) == 250, what="first delivery")
-        command = {"v": 1, "cmd": "resend", "from_seq": 1, "to_seq": wire.MAX_SEQ,
-                   "issued_at": wire.utc_timestamp()}  # fmt: skip
+        command = {
+            "v": 1,
+            "cmd": "resend",
+            "from_seq": 1,
+            "to_seq": wire.MAX_SEQ,
+            "issued_at": wire.utc_timestamp(),
+        }
         recorder.publish(ADDR.topic(wire.Channel.COMMANDS), wire.encode(command))
         wait_until(lambda: len(recorder.on("/events")) == 500, what="everything resent")
         assert _seqs(recorder.on("/events")[250:]) == list(range(1, 251))

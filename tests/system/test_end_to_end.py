@@ -31,8 +31,9 @@ CAMERA = Distortion(
 @pytest.fixture(scope="module")
 def footage(tmp_path_factory: pytest.TempPathFactory) -> Footage:
     out = tmp_path_factory.mktemp("footage")
-    return write_footage(out, seed=2026, n_frames=180, bad_check_every=4, distortion=CAMERA,
-                         video=True)  # fmt: skip
+    return write_footage(
+        out, seed=2026, n_frames=180, bad_check_every=4, distortion=CAMERA, video=True
+    )
 
 
 @pytest.fixture
@@ -47,9 +48,15 @@ def hub(tmp_path: Path) -> Iterator[tuple[LocalBroker, HubProcess]]:
 
 def _run_lane(tmp_path: Path, broker: LocalBroker, hub: HubProcess, source: Path) -> EdgeProcess:
     edge = EdgeProcess(
-        tmp_path / "edge", device_id=DEVICE, checkpoint="temirbaba", lane="entry-1",
-        source=str(source), mqtt_port=broker.port, fps=25, until_drained=True,
-    )  # fmt: skip
+        tmp_path / "edge",
+        device_id=DEVICE,
+        checkpoint="temirbaba",
+        lane="entry-1",
+        source=str(source),
+        mqtt_port=broker.port,
+        fps=25,
+        until_drained=True,
+    )
     hub.add_device(DEVICE, edge.public_key, "temirbaba", "entry-1")
     hub.start()
     edge.start()

@@ -1,0 +1,52 @@
+"""`make demo` as a user runs it: prints where to look and a growing count of verified events."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_demo_shows_urls_and_verified_events_then_stops_cleanly(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "deploy" / "demo.py"),
+            "--root",
+            str(tmp_path),
+            "--duration",
+            "16",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert re.search(r"hub\s+http://127\.0\.0\.1:\d+", out)
+    assert "/docs" in out and "/api/events" in out
+    counts = [int(n) for n in re.findall(r"verified events stored:\s+(\d+)", out)]
+    assert counts and counts[-1] > 0, out
+    assert counts == sorted(counts), "the count only grows"
+    assert re.findall(r"dead letters: (\d+)", out)[-1] == "0"
+    assert out.rstrip().endswith("stopped.")
+    assert "Traceback" not in result.stderr
+
+
+def test_bootstrap_is_idempotent() -> None:
+    # The venv is current (the suite runs in it), so a second bootstrap installs nothing.
+    result = subprocess.run(
+        ["bash", str(REPO / "deploy" / "bootstrap.sh"), "dev"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "installing" not in result.stdout + result.stderr

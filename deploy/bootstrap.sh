@@ -42,8 +42,13 @@ PY="${PYTHON:-python3}"
 stamp=".venv/.stamp-$extras-$(sha256sum pyproject.toml | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
     echo "bootstrap: installing Python packages ($extras) into .venv"
-    .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q -e ".[$extras]"
+    # Build backends are chatty; keep their output for when something fails.
+    if ! { .venv/bin/python -m pip install -q --upgrade pip &&
+           .venv/bin/python -m pip install -q -e ".[$extras]"; } > .venv/pip.log 2>&1; then
+        cat .venv/pip.log >&2
+        echo "bootstrap: pip failed (log above, also in .venv/pip.log)" >&2
+        exit 1
+    fi
     rm -f .venv/.stamp-"$extras"-*
     touch "$stamp"
 fi

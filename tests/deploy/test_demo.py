@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -50,3 +51,31 @@ def test_bootstrap_is_idempotent() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "installing" not in result.stdout + result.stderr
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv to drop root")
+def test_bootstrap_without_root_says_what_to_run(tmp_path: Path) -> None:
+    # As an ordinary user (nobody) with a package missing, bootstrap must stop and print
+    # the one apt-get line to run, not fail somewhere inside apt.
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SHEKARA_APT_PACKAGES": "shekara-no-such-package",
+        "HOME": str(tmp_path),
+    }
+    result = subprocess.run(
+        [
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "bash",
+            str(REPO / "deploy" / "bootstrap.sh"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert result.returncode == 1
+    assert "missing system packages: shekara-no-such-package" in result.stderr
+    assert "sudo apt-get install -y shekara-no-such-package" in result.stderr

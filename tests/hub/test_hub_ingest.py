@@ -319,3 +319,13 @@ def test_poison_batch_falls_back_to_one_by_one(
     assert outcomes[1].reason == "replay"
     assert store.count_events() == 2
     assert ingestor.process(other.topic(), encode(other.next())).kind is Kind.STORED
+
+
+def test_every_wire_error_reason_is_a_documented_hub_reason() -> None:
+    from hub.outcome import Reason
+    from shekara.errors import WireError
+
+    def subclasses(cls: type[WireError]) -> list[type[WireError]]:
+        return [cls, *(s for sub in cls.__subclasses__() for s in subclasses(sub))]
+
+    assert {c.reason for c in subclasses(WireError)} <= {r.value for r in Reason}

@@ -39,8 +39,10 @@ def canonical_bytes(value: Any) -> bytes:
 
 
 def _encode(value: Any, out: list[str]) -> None:
-    # bool before int: bool is a subclass of int in Python.
-    if value is None:
+    # Strings first: they are most of an event.  bool before int: bool is an int.
+    if isinstance(value, str):
+        out.append(_string(value))
+    elif value is None:
         out.append("null")
     elif value is True:
         out.append("true")
@@ -50,21 +52,8 @@ def _encode(value: Any, out: list[str]) -> None:
         out.append(_integer(value))
     elif isinstance(value, float):
         out.append(number_to_string(value))
-    elif isinstance(value, str):
-        out.append(_string(value))
     elif isinstance(value, Mapping):
-        out.append("{")
-        keys = list(value)
-        for key in keys:
-            if not isinstance(key, str):
-                raise CanonicalizationError(f"object key {key!r} is not a string")
-        for i, key in enumerate(sorted(keys, key=_utf16_key)):
-            if i:
-                out.append(",")
-            out.append(_string(key))
-            out.append(":")
-            _encode(value[key], out)
-        out.append("}")
+        _object(value, out)
     elif isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
         out.append("[")
         for i, item in enumerate(value):
@@ -74,6 +63,31 @@ def _encode(value: Any, out: list[str]) -> None:
         out.append("]")
     else:
         raise CanonicalizationError(f"type {type(value).__name__} has no JSON form")
+
+
+def _object(value: Mapping[Any, Any], out: list[str]) -> None:
+    keys = list(value)
+    if not all(isinstance(k, str) for k in keys):
+        bad = next(k for k in keys if not isinstance(k, str))
+        raise CanonicalizationError(f"object key {bad!r} is not a string")
+    # Inside the BMP, code-point order is UTF-16 order; encode keys to UTF-16 only when
+    # some key leaves it (one C-level scan instead of one encode per key).
+    if max("".join(keys), default="") > "\uffff":
+        keys.sort(key=_utf16_key)
+    else:
+        keys.sort()
+    out.append("{")
+    for i, key in enumerate(keys):
+        if i:
+            out.append(",")
+        out.append(_string(key))
+        out.append(":")
+        item = value[key]
+        if type(item) is str:
+            out.append(_string(item))
+        else:
+            _encode(item, out)
+    out.append("}")
 
 
 def parse_int(text: str) -> int | float:

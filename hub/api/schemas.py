@@ -19,7 +19,9 @@ class EventOut(BaseModel):
     seq: int = Field(description="Per-device sequence number")
     type: str = Field(description="Event type, e.g. 'barcode.read'")
     captured_at: str = Field(description="When the device captured it (device clock)")
-    received_at: str = Field(description="When the hub stored it (hub clock)")
+    received_at: str = Field(
+        description="When the hub received it from the broker (hub clock, ms), before verifying"
+    )
     hash: str = Field(description="Chain hash of this event")
     prev_hash: str = Field(description="Chain hash of the device's previous event")
     verified: Literal[True] = Field(True, description="Always true: nothing else is stored")

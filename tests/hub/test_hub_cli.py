@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -150,8 +150,8 @@ def test_serve_subprocess_sigterm_and_restart(
 
     def mqtt_up() -> bool:
         try:
-            return bool(httpx.get(f"{url}/healthz", timeout=1).json()["mqtt"]["connected"])
-        except httpx.HTTPError:
+            return bool(httpx2.get(f"{url}/healthz", timeout=1).json()["mqtt"]["connected"])
+        except httpx2.HTTPError:
             return False
 
     try:

@@ -98,3 +98,34 @@ def test_camera_index_that_does_not_exist_is_reported_not_raised() -> None:
     source = FrameSource("99", clock=clock)
     assert source.read() is None
     assert source.stats.state == "lost"
+
+
+def test_http_url_source_goes_through_the_same_interface(tmp_path: Path) -> None:
+    # A network camera is a URL; serve a recorded clip over HTTP on loopback and read
+    # it with the same FrameSource the agent uses (OpenCV's FFmpeg backend).
+    import functools
+    import http.server
+    import threading
+
+    clip = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter.fourcc(*"MJPG"), 5, (64, 48))
+    for frame in _frames(6):
+        writer.write(frame)
+    writer.release()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/clip.avi"
+        clock = FakeClock()
+        source = FrameSource(url, clock=clock)
+        assert not source.is_file
+        got = _drain(source, clock, steps=7)
+        assert [round(int(f[24, 32, 0]) / 20) for f in got] == [0, 1, 2, 3, 4, 5]  # JPEG-lossy
+        # A stream that ends is a lost camera, retried (here it plays again), not the
+        # end of a file.
+        assert source.stats.state == "lost"
+        assert len(_drain(source, clock, steps=5)) > 0
+        assert source.stats.reconnects == 1
+    finally:
+        server.shutdown()

@@ -195,21 +195,67 @@ class DeviceStatus(_Body):
     cpu_temp_c: float | None = Field(None, description="SoC temperature when readable")
 
 
+class PlateCandidate(_Body):
+    """One possible reading of a plate."""
+
+    text: str = Field(description="Normalised plate text (Latin letters, ASCII digits)")
+    country: str | None = Field(description="ISO 3166 alpha-2 of the format it fits, or null")
+    confidence: float = Field(ge=0, le=1, description="0..1")
+
+
+class PlateRead(_Body):
+    """``plate.read``: one plate reading in one frame (for the officer's live view)."""
+
+    text: str = Field(description="Best normalised reading")
+    country: str | None = Field(description="Country of the format it fits, or null")
+    format: str | None = Field(None, description="Name of the format it fits")
+    confidence: float = Field(ge=0, le=1, description="OCR confidence times format fit")
+    candidates: list[PlateCandidate] = Field(description="Alternatives, best first (at most 5)")
+    bbox: list[int] = Field(min_length=4, max_length=4, description="x, y, w, h in pixels")
+    raw_text: str = Field(description="What the recognizer returned, before normalising")
+
+
+class Evidence(_Body):
+    """The evidence crop kept on the edge device."""
+
+    sha256: str = Field(pattern=HASH_PATTERN, description="SHA-256 of the stored file's bytes")
+    file: str = Field(description="File name in the device's evidence folder")
+    media_type: str = Field(description="e.g. 'image/jpeg'")
+    width: int = Field(ge=1, description="Pixels")
+    height: int = Field(ge=1, description="Pixels")
+
+
+class VehiclePassage(_Body):
+    """``vehicle.passage``: one vehicle through the view, voted over all its frames."""
+
+    plate: str = Field(description="Voted normalised plate text")
+    country: str | None = Field(description="Country of the voted plate's format, or null")
+    format: str | None = Field(None, description="Name of the format it fits")
+    confidence: float = Field(ge=0, le=1, description="Share of the votes times their quality")
+    candidates: list[PlateCandidate] = Field(description="Voted alternatives, best first")
+    first_seen: Timestamp = Field(description="First frame with a reading")
+    last_seen: Timestamp = Field(description="Last frame with a reading")
+    frames: int = Field(ge=1, description="Frames with a reading of this vehicle")
+    direction: Literal["toward", "away"] | None = Field(
+        None, description="Motion relative to the camera, when the plate moved enough"
+    )
+    evidence: Evidence | None = Field(description="The best crop, stored on the edge")
+
+
 class EventType(StrEnum):
     """Event types of schema version 1."""
 
     BARCODE_READ = "barcode.read"
     DEVICE_STATUS = "device.status"
-    # Reserved for the licence-plate issue; their bodies are defined there.
     PLATE_READ = "plate.read"
     VEHICLE_PASSAGE = "vehicle.passage"
 
 
-BODY_MODELS: dict[str, type[_Body] | None] = {
+BODY_MODELS: dict[str, type[_Body]] = {
     EventType.BARCODE_READ: BarcodeRead,
     EventType.DEVICE_STATUS: DeviceStatus,
-    EventType.PLATE_READ: None,
-    EventType.VEHICLE_PASSAGE: None,
+    EventType.PLATE_READ: PlateRead,
+    EventType.VEHICLE_PASSAGE: VehiclePassage,
 }
 
 
@@ -416,11 +462,8 @@ def validate_body(event_type: str, body: dict[str, Any]) -> None:
     """Check ``body`` against the model of ``event_type``."""
     if event_type not in BODY_MODELS:
         raise InvalidEnvelope(f"unknown event type {event_type!r}")
-    model = BODY_MODELS[event_type]
-    if model is None:
-        return
     try:
-        model.model_validate(body)
+        BODY_MODELS[event_type].model_validate(body)
     except ValidationError as exc:
         raise InvalidEnvelope(f"{event_type} body {_first_error(exc)}") from None
 
@@ -451,6 +494,8 @@ def json_schema() -> dict[str, Any]:
         "Command": Command,
         "body:barcode.read": BarcodeRead,
         "body:device.status": DeviceStatus,
+        "body:plate.read": PlateRead,
+        "body:vehicle.passage": VehiclePassage,
     }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -163,7 +163,28 @@ def test_unknown_member_and_unknown_type_are_refused() -> None:
 def test_body_is_validated_against_its_type() -> None:
     with pytest.raises(InvalidEnvelope, match=r"barcode\.read body decoder: Field required"):
         wire.validate_body("barcode.read", {k: v for k, v in BODY.items() if k != "decoder"})
-    wire.validate_body("plate.read", {"anything": "until the plate issue defines it"})
+    with pytest.raises(InvalidEnvelope, match=r"plate\.read body text: Field required"):
+        wire.validate_body("plate.read", {"anything": "else"})
+    wire.validate_body(
+        "vehicle.passage",
+        {
+            "plate": "123ABC12",
+            "country": "KZ",
+            "confidence": 0.93,
+            "candidates": [{"text": "123ABC12", "country": "KZ", "confidence": 0.93}],
+            "first_seen": "2026-11-21T08:30:00.000Z",
+            "last_seen": "2026-11-21T08:30:02.400Z",
+            "frames": 17,
+            "direction": "toward",
+            "evidence": {
+                "sha256": "a" * 64,
+                "file": "a.jpg",
+                "media_type": "image/jpeg",
+                "width": 240,
+                "height": 60,
+            },
+        },
+    )
 
 
 def test_topics_round_trip_and_reject_wildcards() -> None:

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-dev}"
 # SHEKARA_APT_PACKAGES overrides the list (the tests use it to name a missing package).
-read -r -a APT_PACKAGES <<< "${SHEKARA_APT_PACKAGES:-mosquitto libzbar0 python3-venv}"
+read -r -a APT_PACKAGES <<< "${SHEKARA_APT_PACKAGES:-mosquitto libzbar0 fonts-dejavu-core python3-venv}"
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -14,6 +14,7 @@ refuse a second booking.
 
 from __future__ import annotations
 
+import random
 import re
 import tomllib
 from dataclasses import dataclass
@@ -127,6 +128,23 @@ def read_plate(text: str) -> list[PlateReading]:
     if not fits and 2 <= len(plate) <= 10 and plate.isalnum():
         fits.append(PlateReading(plate, None, None, GENERIC_SCORE, 0))
     return fits
+
+
+def random_plate(fmt: PlateFormat, rng: random.Random) -> str:
+    """A valid plate of ``fmt`` (for generated test images and property tests)."""
+    region = iter(rng.choice(sorted(fmt.regions)) if fmt.regions else "")
+    letters = sorted(fmt.alphabet)
+    out = []
+    for slot in fmt.pattern:
+        if slot == "9" or (slot == "#" and fmt.regions is None):
+            out.append(rng.choice("0123456789"))
+        elif slot == "A":
+            out.append(rng.choice(letters))
+        elif slot == "#":
+            out.append(next(region))
+        else:
+            out.append(slot)
+    return "".join(out)
 
 
 def confusion_key(text: str) -> str:

@@ -13,35 +13,18 @@ from shekara.plates import (
     confusion_key,
     formats,
     normalise,
+    random_plate,
     read_plate,
 )
 
 FORMATS = formats()
 
 
-@st.composite
-def plate_of(draw: st.DrawFn, fmt: PlateFormat) -> str:
-    """A valid plate of ``fmt``, drawn from its own pattern."""
-    region = ""
-    if fmt.regions is not None:
-        region = draw(st.sampled_from(sorted(fmt.regions)))
-    elif "#" in fmt.pattern:
-        region = "".join(draw(st.sampled_from("0123456789")) for _ in fmt.pattern if _ == "#")
-    out, r = [], iter(region)
-    for slot in fmt.pattern:
-        if slot == "9":
-            out.append(draw(st.sampled_from("0123456789")))
-        elif slot == "A":
-            out.append(draw(st.sampled_from(sorted(fmt.alphabet))))
-        elif slot == "#":
-            out.append(next(r))
-        else:
-            out.append(slot)
-    return "".join(out)
-
-
 def any_plate() -> st.SearchStrategy[tuple[PlateFormat, str]]:
-    return st.sampled_from(FORMATS).flatmap(lambda f: plate_of(f).map(lambda p: (f, p)))
+    """A format and a valid plate of it, drawn from the format's own pattern."""
+    return st.tuples(st.sampled_from(FORMATS), st.randoms(use_true_random=False)).map(
+        lambda fr: (fr[0], random_plate(fr[0], fr[1]))
+    )
 
 
 @given(any_plate())

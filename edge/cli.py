@@ -38,9 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     keygen.add_argument("--out", type=Path, required=True, help="private key path (mode 0600)")
     keygen.add_argument("--force", action="store_true", help="overwrite an existing key")
 
-    scan = sub.add_parser("scan", help="read codes in image files and print them")
+    scan = sub.add_parser("scan", help="read barcodes and licence plates in image files")
     scan.add_argument("images", nargs="+", help="image files")
     scan.add_argument("--json", action="store_true", help="one JSON object per read per line")
+    scan.add_argument(
+        "--no-plates", action="store_true", help="barcodes only (skips loading the plate models)"
+    )
 
     config = sub.add_parser("config", help="configuration tools")
     config_sub = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
@@ -79,7 +82,7 @@ def _keygen(args: argparse.Namespace) -> int:
 def _scan(args: argparse.Namespace) -> int:
     from edge.scan import run_scan
 
-    return run_scan(args.images, as_json=args.json)
+    return run_scan(args.images, as_json=args.json, plates=not args.no_plates)
 
 
 def _config_check(args: argparse.Namespace) -> int:

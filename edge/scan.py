@@ -1,4 +1,4 @@
-"""``shekara-edge scan IMAGE... [--json]``: read the codes in image files.
+"""``shekara-edge scan IMAGE... [--json] [--no-plates]``: read the codes and plates in images.
 
 One line per read: JSON objects with ``--json``, readable text otherwise.  A file that
 cannot be read gets one line on stderr naming it and the reason; the others are still
@@ -18,6 +18,7 @@ import numpy as np
 from cv2.typing import MatLike
 
 from edge.barcodes import decode
+from edge.plate_reader import PlateHit, PlateReader
 from shekara.codes import read_body
 
 _REPORTED = ("text", "symbology_identifier", "decoder", "bbox", "invalid_check_digit", "raw_b64")
@@ -51,20 +52,26 @@ def load_image(path: Path) -> MatLike:
     return image
 
 
-def scan_files(paths: Iterable[str | Path]) -> Iterator[dict[str, Any]]:
+def scan_files(
+    paths: Iterable[str | Path], plates: PlateReader | None = None
+) -> Iterator[dict[str, Any]]:
     """One record per read; a file that fails gives ``{"file", "error"}`` instead."""
     for name in paths:
         path = Path(name)
         try:
-            reads = decode(load_image(path))
+            image = load_image(path)
+            reads = decode(image)
+            hits = plates.read(_bgr(image)) if plates else []
         except UnreadableImage as exc:
             yield {"file": str(name), "error": str(exc)}
             continue
         except (ValueError, cv2.error) as exc:
             yield {"file": str(name), "error": f"cannot decode: {exc}"}
             continue
-        if not reads:
+        if not reads and not hits:
             yield {"file": str(name), "kind": None}
+        for hit in hits:
+            yield _plate_record(str(name), hit)
         for read in reads:
             body = read_body(read)
             record: dict[str, Any] = {"file": str(name), "kind": "barcode"}
@@ -74,7 +81,36 @@ def scan_files(paths: Iterable[str | Path]) -> Iterator[dict[str, Any]]:
             yield record
 
 
+def _bgr(image: MatLike) -> MatLike:
+    return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image
+
+
+def _plate_record(name: str, hit: PlateHit) -> dict[str, Any]:
+    best = hit.readings[0]
+    return {
+        "file": name,
+        "kind": "plate",
+        "text": best.text,
+        "country": best.country,
+        "format": best.format,
+        "confidence": hit.confidence,
+        "bbox": list(hit.bbox),
+        "candidates": [
+            {
+                "text": r.text,
+                "country": r.country,
+                "confidence": round(hit.ocr_confidence * r.score, 3),
+            }
+            for r in hit.readings[:5]
+        ],
+        "raw_text": hit.raw_text,
+    }
+
+
 def _human(record: dict[str, Any]) -> str:
+    if record["kind"] == "plate":
+        where = record["country"] or "unknown format"
+        return f"{record['file']}: plate {record['text']!r} ({where}, {record['confidence']:.2f})"
     notes = []
     if record.get("gs1"):
         notes.append("GS1")
@@ -87,13 +123,17 @@ def _human(record: dict[str, Any]) -> str:
 
 
 def run_scan(
-    paths: list[str], as_json: bool, out: TextIO | None = None, err: TextIO | None = None
+    paths: list[str],
+    as_json: bool,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    plates: bool = True,
 ) -> int:
     """Scan ``paths`` and print the reads; 0 when every file could be read, else 1."""
     out = out or sys.stdout
     err = err or sys.stderr
     failed = 0
-    for record in scan_files(paths):
+    for record in scan_files(paths, PlateReader() if plates else None):
         if "error" in record:
             failed += 1
             print(f"shekara-edge scan: {record['file']}: {record['error']}", file=err)

@@ -36,7 +36,9 @@ ALPHABETS = {
     "persian": frozenset("بجدسصطقلمنوهیژتعپزشکف"),
 }
 REPAIR_COST = 0.15
-GENERIC_SCORE = 0.3
+# The text as read always stands as a candidate: one or two repairs to fit a format
+# beat it, three do not (a foreign plate is not forced into a regional layout).
+GENERIC_SCORE = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,12 +123,12 @@ def fit(text: str, fmt: PlateFormat) -> PlateReading | None:
 
 
 def read_plate(text: str) -> list[PlateReading]:
-    """Every way ``text`` fits a format, best first; a generic reading when none does."""
+    """Every way ``text`` fits a format, and the text as read, best first."""
     plate = normalise(text)
     fits = [r for fmt in formats() if (r := fit(plate, fmt)) is not None]
-    fits.sort(key=lambda r: (-r.score, r.country or "", r.format or ""))
-    if not fits and 2 <= len(plate) <= 10 and plate.isalnum():
+    if 2 <= len(plate) <= 10 and plate.isalnum() and all(r.text != plate for r in fits):
         fits.append(PlateReading(plate, None, None, GENERIC_SCORE, 0))
+    fits.sort(key=lambda r: (-r.score, r.country or "", r.format or ""))
     return fits
 
 

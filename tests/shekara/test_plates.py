@@ -7,6 +7,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from shekara.plates import (
+    GENERIC_SCORE,
     LETTER_FOR_DIGIT,
     REPAIR_COST,
     PlateFormat,
@@ -94,7 +95,10 @@ def test_no_repair_where_no_format_asks_for_it() -> None:
     # An unknown layout keeps its characters as read, at a low score.
     reading = read_plate("MH12AB1234")[0]
     assert (reading.text, reading.country, reading.repairs) == ("MH12AB1234", None, 0)
-    assert reading.score < 0.5
+    assert reading.score == GENERIC_SCORE < 1 - 2 * REPAIR_COST
+    # A foreign plate that needs three repairs to look Kazakh stays as read.
+    assert read_plate("WSQ3021")[0].text == "WSQ3021"
+    assert [r.country for r in read_plate("WSQ3021")] == [None, "KZ"]
     # A region outside the list is not Kazakh (KZ regions are 01-20).
     assert all(r.country != "KZ" for r in read_plate("123ABC21"))
 

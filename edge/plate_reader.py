@@ -8,7 +8,8 @@ Measured on the shared openalpr set (198 real frames, one core, see docs/benchma
   upscaling changed nothing (the recognizer resizes to 48 px itself);
 * no angle classifier (it read fewer plates).
 
-Every plate-like text (4-10 letters and digits) is returned, fitted
+Every plate-like text (4-10 characters mixing letters and digits: every plate format
+of the region does, and label captions such as "SSCC" do not) is returned, fitted
 to the formats of :mod:`shekara.plates`, best first: a frame may hold several
 vehicles.  Only the models inside the wheel are used; asking RapidOCR for any other
 model type would make it try to download one.
@@ -26,7 +27,7 @@ import numpy as np
 from shekara.plates import PlateReading, normalise, read_plate
 
 log = logging.getLogger(__name__)
-PLATE_TEXT = re.compile(r"^[A-Z0-9]{4,10}$")
+PLATE_TEXT = re.compile(r"^(?=.*\d)(?=.*[A-Z])[A-Z0-9]{4,10}$")
 ENGINE_PARAMS = {
     "Det.limit_type": "max",
     "Det.limit_side_len": 960,
@@ -79,17 +80,12 @@ class PlateReader:
             plate = normalise(text)
             if PLATE_TEXT.match(plate):
                 hits.append(PlateHit(read_plate(plate), text, score, bbox))
-        # Plates mix letters and digits (vanity plates aside); then the confidence,
-        # which already weighs how well the text fits a format; then the taller text.
-        hits.sort(key=lambda h: (not _mixed(h.readings[0].text), -h.confidence, -h.bbox[3]))
+        # The confidence already weighs how well the text fits a format.
+        hits.sort(key=lambda h: (-h.confidence, -h.bbox[3]))
         return hits
 
 
 Text = tuple[str, float, tuple[int, int, int, int]]
-
-
-def _mixed(text: str) -> bool:
-    return any(c.isdigit() for c in text) and any(c.isalpha() for c in text)
 
 
 def _side_by_side(texts: list[Text], longest: int = 4) -> list[Text]:

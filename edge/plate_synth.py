@@ -197,3 +197,31 @@ def random_look(rng: np.random.Generator) -> Look:
         occlusion=float(rng.uniform(0, 0.08)) if rng.random() < 0.1 else 0.0,
         two_line=bool(rng.random() < 0.15),
     )
+
+
+def truck_clip(
+    plates: list[tuple[PlateFormat, str]],
+    rng: np.random.Generator,
+    frames_per_truck: int = 12,
+    gap_frames: int = 8,
+    size: tuple[int, int] = (1280, 720),
+) -> list[np.ndarray]:
+    """Frames of trucks driving towards the camera one after another, empty lane between."""
+    lane = np.full((size[1], size[0], 3), 95, np.uint8)
+    lane[size[1] * 2 // 3 :, :] = 70
+    frames = [lane.copy() for _ in range(gap_frames)]
+    for fmt, text in plates:
+        plate = render(fmt, text)
+        for k in range(frames_per_truck):
+            grow = 0.8 + 0.4 * k / frames_per_truck  # nearer, larger
+            tw, th = int(560 * grow), int(360 * grow)
+            x = (size[0] - tw) // 2
+            y = int(20 + (size[1] - th - 40) * k / frames_per_truck)
+            frame = lane.copy()
+            frame[y : y + th, x : x + tw] = (150, 160, 170)  # the cab front
+            pw, ph = int(tw * 0.5), int(tw * 0.5 * plate.shape[0] / plate.shape[1])
+            px, py = x + (tw - pw) // 2, y + th - ph - int(th * 0.08)
+            frame[py : py + ph, px : px + pw] = cv2.resize(plate, (pw, ph))
+            frames.append(distort(frame, Distortion(noise_sigma=2.0, jpeg_quality=85), rng))
+        frames += [lane.copy() for _ in range(gap_frames)]
+    return frames

@@ -34,6 +34,7 @@ class FrameRead(Generic[Crop]):
     crop: Crop
     at: float  # monotonic seconds
     captured_at: str  # wire timestamp of the frame
+    raw_text: str = ""  # what the recognizer returned
 
 
 @dataclass(frozen=True, slots=True)

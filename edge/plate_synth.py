@@ -209,7 +209,7 @@ def truck_clip(
     """Frames of trucks driving towards the camera one after another, empty lane between."""
     lane = np.full((size[1], size[0], 3), 95, np.uint8)
     lane[size[1] * 2 // 3 :, :] = 70
-    frames = [lane.copy() for _ in range(gap_frames)]
+    frames: list[np.ndarray] = [lane.copy() for _ in range(gap_frames)]
     for fmt, text in plates:
         plate = render(fmt, text)
         for k in range(frames_per_truck):

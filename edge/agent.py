@@ -44,6 +44,20 @@ def barcode_processor(config: BarcodeConfig) -> FrameProcessor:
     return process
 
 
+def plate_processor(config: DeviceConfig) -> FrameProcessor:
+    """Read plates; one vehicle.passage per vehicle, with its evidence crop."""
+    from edge.evidence import EvidenceStore
+    from edge.plate_lane import PlateLane
+    from edge.voting import PassageTracker
+
+    plates = config.plates
+    folder = plates.evidence_dir or config.outbox.path.parent / "evidence"
+    store = EvidenceStore(folder, plates.retention_days, plates.max_evidence_mb)
+    return PlateLane(
+        store, tracker=PassageTracker(plates.leave_after_s), emit_reads=plates.emit_reads
+    )
+
+
 class Agent:
     """One device's agent."""
 
@@ -68,9 +82,12 @@ class Agent:
             processors = []
             if config.barcode.enabled:
                 processors.append(barcode_processor(config.barcode))
+            if config.plates.enabled:
+                processors.append(plate_processor(config))
         self.processors = processors
         self.started = time.monotonic()
         self.frame_errors = 0
+        self._flushed = False
         self._fps_frames, self._fps_since = 0, self.started
         self._next_heartbeat = self.started
 
@@ -85,6 +102,8 @@ class Agent:
                     self._heartbeat(now)
                 frame = self.source.read()
                 if frame is None:
+                    if self.source.stats.state == "ended" and not self._flushed:
+                        self._flush()
                     if until_drained and self._finished():
                         break
                     stop.wait(0.01)
@@ -95,6 +114,19 @@ class Agent:
             self.source.close()
             self.outbox.close()
             log.info("agent %s stopped", self.config.device_id)
+
+    def _flush(self) -> None:
+        # A file ended with a vehicle still in view: its passage is complete now.
+        self._flushed = True
+        captured_at = wire.utc_timestamp()
+        events: list[tuple[str, dict[str, Any], str]] = []
+        for processor in self.processors:
+            flush = getattr(processor, "flush", None)
+            if flush is not None:
+                events.extend((t, body, captured_at) for t, body in flush())
+        if events:
+            self.outbox.append_many(events)
+            self.publisher.wake()
 
     def _finished(self) -> bool:
         return self.source.stats.state == "ended" and self.outbox.depth() == 0

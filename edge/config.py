@@ -66,6 +66,21 @@ class BarcodeConfig(_Strict):
     )
 
 
+class PlateConfig(_Strict):
+    """Licence-plate reading on this device (lane cameras)."""
+
+    enabled: bool = Field(False, description="Read plates and send vehicle.passage events")
+    emit_reads: bool = Field(True, description="Also send plate.read for every frame with a plate")
+    leave_after_s: float = Field(
+        1.5, gt=0, le=60, description="No plate this long while the lane moves: the vehicle left"
+    )
+    evidence_dir: Path | None = Field(
+        None, description="Folder of evidence crops; default 'evidence' beside the outbox"
+    )
+    retention_days: float = Field(30, gt=0, description="Evidence crops older than this go")
+    max_evidence_mb: float = Field(1024, gt=0, description="Oldest crops go beyond this size, MB")
+
+
 class StatusConfig(_Strict):
     """Heartbeat and presence."""
 
@@ -96,6 +111,7 @@ class DeviceConfig(_Strict):
     mqtt: MqttConfig = Field(default_factory=MqttConfig, description="Broker connection")
     camera: CameraConfig = Field(description="Frame source")
     barcode: BarcodeConfig = Field(default_factory=BarcodeConfig, description="Barcode reading")
+    plates: PlateConfig = Field(default_factory=PlateConfig, description="Plate reading")
     status: StatusConfig = Field(default_factory=StatusConfig, description="Heartbeat")
     outbox: OutboxConfig = Field(description="Durable outbox")
 
@@ -125,6 +141,9 @@ def load_config(path: Path) -> DeviceConfig:
     base = path.resolve().parent
     config.key_file = _resolve(base, config.key_file)
     config.outbox.path = _resolve(base, config.outbox.path)
+    config.plates.evidence_dir = _resolve(
+        base, config.plates.evidence_dir or config.outbox.path.parent / "evidence"
+    )
     for name in ("password_file", "tls_ca_file", "tls_cert_file", "tls_key_file"):
         value = getattr(config.mqtt, name)
         if value is not None:

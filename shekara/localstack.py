@@ -147,6 +147,7 @@ class EdgeProcess(_Process):
         loop: bool = False,
         heartbeat_s: float = 60.0,
         until_drained: bool = False,
+        plates: bool = False,
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.device_id, self.checkpoint, self.lane = device_id, checkpoint, lane
@@ -162,7 +163,9 @@ class EdgeProcess(_Process):
             f'[camera]\nsource = "{source}"\nfps = {fps}\nloop = {str(loop).lower()}\n'
             f"[status]\nheartbeat_s = {heartbeat_s}\n"
             f'[outbox]\npath = "{self.outbox_path}"\n'
+            f"[plates]\nenabled = {str(plates).lower()}\n"
         )
+        self.evidence_dir = self.outbox_path.parent / "evidence"
         args = [_script("shekara-edge"), "run", "--config", str(self.config)]
         super().__init__(
             args + (["--until-drained"] if until_drained else []), workdir / f"{device_id}.log"

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap demo test lint format bench-ingest bench-barcodes schema clean
+.PHONY: help bootstrap demo test lint format bench-ingest bench-barcodes bench-plates schema clean
 
 help:
 	@echo "make demo            broker + hub + two simulated Temirbaba lanes"
@@ -12,6 +12,7 @@ help:
 	@echo "make lint            ruff + mypy"
 	@echo "make bench-ingest    events/s and latency edge -> Mosquitto -> hub, with ceilings"
 	@echo "make bench-barcodes  decode rate per format on the shared samples"
+	@echo "make bench-plates    plate accuracy (real and generated), speed, memory"
 
 bootstrap:
 	@deploy/bootstrap.sh dev
@@ -36,6 +37,9 @@ schema: bootstrap
 
 bench-ingest: bootstrap
 	$(PY) bench/bench_ingest.py
+
+bench-plates: bootstrap
+	$(PY) bench/bench_plates.py
 
 bench-barcodes: bootstrap
 	$(PY) bench/bench_barcodes.py

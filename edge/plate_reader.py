@@ -27,6 +27,7 @@ import numpy as np
 from shekara.plates import PlateReading, normalise, read_plate
 
 log = logging.getLogger(__name__)
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]")  # emblems, dots, colons OCR reads between groups
 PLATE_TEXT = re.compile(r"^(?=.*\d)(?=.*[A-Z])[A-Z0-9]{4,10}$")
 ENGINE_PARAMS = {
     "Det.limit_type": "max",
@@ -77,7 +78,7 @@ class PlateReader:
             texts.append((str(text), float(score), bbox))
         hits = []
         for text, score, bbox in texts + _side_by_side(texts):
-            plate = normalise(text)
+            plate = _NOT_ALNUM.sub("", normalise(text))
             if PLATE_TEXT.match(plate):
                 hits.append(PlateHit(read_plate(plate), text, score, bbox))
         # The confidence already weighs how well the text fits a format.

@@ -64,22 +64,6 @@ def list_events(
         descending=order == "desc",
         **_since_filter(since),
     )
-    events = [
-        EventOut(
-            event_id=e.event_id,
-            device_id=e.device_id,
-            checkpoint=e.checkpoint,
-            lane=e.lane,
-            seq=e.seq,
-            type=e.type,
-            captured_at=e.captured_at,
-            received_at=e.received_at,
-            hash=e.hash,
-            prev_hash=e.prev_hash,
-            verified=True,
-            body=e.body,
-        )
-        for e in store.query_events(flt)
-    ]
+    events = [EventOut.model_validate(e, from_attributes=True) for e in store.query_events(flt)]
     next_since = events[-1].event_id if events and order == "asc" else None
     return EventPage(events=events, next_since=next_since)

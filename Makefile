@@ -38,7 +38,8 @@ schema: bootstrap
 bench-ingest: bootstrap
 	$(PY) bench/bench_ingest.py
 
-bench-plates: bootstrap
+bench-plates:
+	@SHEKARA_APT_PACKAGES="mosquitto libzbar0 fonts-dejavu-core python3-venv tesseract-ocr" deploy/bootstrap.sh dev
 	$(PY) bench/bench_plates.py
 
 bench-barcodes: bootstrap

@@ -1,125 +1,273 @@
-"""Licence plates in a frame: RapidOCR's bundled PP-OCRv6 models, fitted to the region's formats.
+"""Licence plates in a frame: find text lines, read each, hold the reading to the formats.
 
-Measured on the shared openalpr set (198 real frames, one core, see docs/benchmarks.md):
+The pipeline (choices measured in ``docs/plates.md``, figures in ``docs/benchmarks.md``):
 
-* the wheel's own text detector with its input capped at 960 px on the longest side
-  (the default upscales small frames: four times slower, no more plates read);
-* recognition on the detector's boxes as they are: padding let frame text in and
-  upscaling changed nothing (the recognizer resizes to 48 px itself);
-* no angle classifier (it read fewer plates).
+1. :class:`edge.ocr_models.TextDetector` finds text lines on the frame scaled to at most
+   :data:`DETECT_SIDE` px (the PP-OCRv4 mobile detector: at 640 px it found as many
+   plates as the PP-OCRv6 detector at 480 px in half the time).
+2. Each line is cut out of the full-resolution frame, rotated level and read by
+   :class:`edge.ocr_models.TextRecognizer` into per-frame character probabilities.
+3. Lines that sit side by side (a region box beside the number, a wide gap) or one
+   above the other (two-line plates) are also read as one plate, by joining their
+   probability sequences with a blank between.
+4. Every plate format of :mod:`shekara.plates` is decoded against the probabilities
+   (:func:`edge.ctc.constrained_path`).  A format reading beats the free (greedy)
+   reading when its path probability times :data:`FORMAT_PRIOR` is higher: a
+   confusion the model was unsure about is repaired, a confident foreign plate is
+   left as read.
 
-Every plate-like text (4-10 characters mixing letters and digits: every plate format
-of the region does, and label captions such as "SSCC" do not) is returned, fitted
-to the formats of :mod:`shekara.plates`, best first: a frame may hold several
-vehicles.  Only the models inside the wheel are used; asking RapidOCR for any other
-model type would make it try to download one.
+Only models inside installed wheels are used; nothing is downloaded.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from shekara.plates import PlateReading, normalise, read_plate
+from edge.ctc import best_path, constrained_path
+from edge.ocr_models import (
+    ALNUM,
+    TextBox,
+    TextDetector,
+    TextRecognizer,
+    crop_upright,
+    load_detector,
+    load_recognizer,
+)
+from edge.plate_locator import iou, propose
+from shekara.plates import (
+    GENERIC_SCORE,
+    PlateFormat,
+    PlateReading,
+    formats,
+    region_ok,
+    slot_chars,
+)
 
 log = logging.getLogger(__name__)
-_NOT_ALNUM = re.compile(r"[^A-Z0-9]")  # emblems, dots, colons OCR reads between groups
 PLATE_TEXT = re.compile(r"^(?=.*\d)(?=.*[A-Z])[A-Z0-9]{4,10}$")
-ENGINE_PARAMS = {
-    "Det.limit_type": "max",
-    "Det.limit_side_len": 960,
-    "Global.use_cls": False,
-    "Global.log_level": "warning",
-}
+DETECT_SIDE = 640
+# A format reading this sure ends the search (ocr confidence x share of the odds).
+SURE = 0.8
+PROPOSALS = 0  # classical regions read beside the detector's lines (docs/plates.md)
+# How much likelier, a priori, a plate of a known format is than the same characters
+# as a free string: one repair the model gave 1/1000 of its best guess still wins.
+FORMAT_PRIOR = math.log(1000)
+_CLASSES = len(ALNUM) + 1
 
 
 @dataclass(frozen=True, slots=True)
 class PlateHit:
     """One plate-like text in a frame."""
 
-    readings: list[PlateReading]  # fitted to the formats, best first
-    raw_text: str
-    ocr_confidence: float
-    bbox: tuple[int, int, int, int]  # x, y, w, h
+    readings: list[PlateReading]  # best first; scores are shares of the candidates' odds
+    raw_text: str  # the free reading, before any format held it
+    ocr_confidence: float  # geometric mean of the free path's per-frame probabilities
+    bbox: tuple[int, int, int, int]  # x, y, w, h in frame pixels
 
     @property
     def confidence(self) -> float:
-        """Recognizer confidence times how well the best reading fits a format."""
+        """Recognizer confidence times the best reading's share."""
         return round(self.ocr_confidence * self.readings[0].score, 3)
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    log_probs: np.ndarray
+    bbox: tuple[int, int, int, int]
+    parts: tuple[tuple[int, int, int, int], ...]  # the detected lines it joins
 
 
 class PlateReader:
     """Finds and reads plates; the ONNX sessions are created on first use."""
 
-    def __init__(self) -> None:
-        self._engine: Any = None
+    def __init__(
+        self, detect_side: int = DETECT_SIDE, proposals: int = PROPOSALS, threads: int = 1
+    ) -> None:
+        self.detect_side = detect_side
+        self.proposals = proposals
+        self.threads = threads
+        self._detector: TextDetector | None = None
+        self._recognizer: TextRecognizer | None = None
 
-    def _ocr(self) -> Any:
-        if self._engine is None:
-            from rapidocr import RapidOCR
-
-            logging.getLogger("RapidOCR").setLevel(logging.WARNING)
-            self._engine = RapidOCR(params=dict(ENGINE_PARAMS))
-        return self._engine
+    def _models(self) -> tuple[TextDetector, TextRecognizer]:
+        if self._detector is None or self._recognizer is None:
+            self._detector = load_detector(self.detect_side, self.threads)
+            self._recognizer = load_recognizer(self.threads)
+        return self._detector, self._recognizer
 
     def read(self, frame: np.ndarray) -> list[PlateHit]:
-        """Every plate-like text in ``frame`` (BGR), the most plausible first."""
-        result = self._ocr()(frame)
-        if result.txts is None:
-            return []
-        texts = []
-        for box, text, score in zip(result.boxes, result.txts, result.scores, strict=True):
-            xs, ys = box[:, 0], box[:, 1]
-            bbox = (int(xs.min()), int(ys.min()), int(np.ptp(xs)), int(np.ptp(ys)))
-            texts.append((str(text), float(score), bbox))
-        hits = []
-        for text, score, bbox in texts + _side_by_side(texts):
-            plate = _NOT_ALNUM.sub("", normalise(text))
-            if PLATE_TEXT.match(plate):
-                hits.append(PlateHit(read_plate(plate), text, score, bbox))
+        """Every plate-like text in ``frame`` (BGR), the most plausible first.
+
+        Lines are read most plate-shaped first, and reading stops at the first sure
+        reading of a known format: a truck front carries many lines of text, and
+        each costs a recognizer run.
+        """
+        detector, recognizer = self._models()
+        regions = [(crop_upright(frame, box), box.bbox) for box in detector.boxes(frame)
+                   if _readable(box)]  # fmt: skip
+        # Plates too small for the scaled-down detector: classical proposals at full
+        # resolution, read where no detected line already covers them.
+        for x, y, w, h in propose(frame, self.proposals):
+            if all(iou((x, y, w, h), bbox) < 0.3 for _, bbox in regions):
+                regions.append((frame[y : y + h, x : x + w], (x, y, w, h)))
+        regions.sort(key=lambda r: _shape_distance(r[1]))
+        lines: list[_Line] = []
+        hits: list[PlateHit] = []
+        joined: set[tuple[tuple[int, int, int, int], ...]] = set()
+        for crop, bbox in regions:
+            line = _Line(recognizer.log_probs(crop), bbox, (bbox,))
+            lines.append(line)
+            fresh = [line] + [j for j in _joined(lines) if j.parts not in joined]
+            joined.update(j.parts for j in fresh)
+            hits += [hit for one in fresh if (hit := read_line(one.log_probs, one.bbox))]
+            if any(h.readings[0].country and h.confidence >= SURE for h in hits):
+                break
         # The confidence already weighs how well the text fits a format.
         hits.sort(key=lambda h: (-h.confidence, -h.bbox[3]))
         return hits
 
+    def read_crop(self, crop: np.ndarray) -> PlateHit | None:
+        """One line of text already cut out (a plate crop, for tests and tools)."""
+        _, recognizer = self._models()
+        h, w = crop.shape[:2]
+        return read_line(recognizer.log_probs(crop), (0, 0, w, h))
 
-Text = tuple[str, float, tuple[int, int, int, int]]
+
+def _readable(box: TextBox) -> bool:
+    return box.size[1] >= 6 and box.size[0] >= box.size[1] * 0.8
 
 
-def _side_by_side(texts: list[Text], longest: int = 4) -> list[Text]:
-    """Runs of 2..``longest`` boxes on one line, each next to the last, joined left to right.
+def _shape_distance(bbox: tuple[int, int, int, int]) -> float:
+    """How far a box's aspect is from a one-line plate's (about 4.5:1), on a log scale."""
+    return abs(math.log(max(bbox[2], 1) / max(bbox[3], 1) / 4.5))
+
+
+@dataclass(frozen=True, slots=True)
+class _Format:
+    fmt: PlateFormat
+    slots: list[np.ndarray]
+
+
+def _compiled() -> list[_Format]:
+    global _FORMATS
+    if _FORMATS is None:
+        compiled = []
+        for fmt in formats():
+            slots = []
+            for chars in slot_chars(fmt):
+                mask = np.zeros(_CLASSES, np.bool_)
+                for c in chars:
+                    if c in ALNUM:
+                        mask[ALNUM.index(c) + 1] = True
+                slots.append(mask)
+            compiled.append(_Format(fmt, slots))
+        _FORMATS = compiled
+    return _FORMATS
+
+
+_FORMATS: list[_Format] | None = None
+
+
+def _text(label: list[int]) -> str:
+    return "".join(ALNUM[c - 1] for c in label if 1 <= c <= len(ALNUM))
+
+
+def read_line(log_probs: np.ndarray, bbox: tuple[int, int, int, int]) -> PlateHit | None:
+    """A plate hit from one line's probabilities, or None when the line is not plate-like."""
+    label, free_score = best_path(log_probs)
+    free = _text(label)
+    if not PLATE_TEXT.match(free):
+        return None
+    candidates: dict[str, tuple[float, PlateReading]] = {}
+    for compiled in _compiled():
+        # Formats repair confusions, they do not add or drop characters.
+        if len(compiled.slots) != len(free):
+            continue
+        path = constrained_path(log_probs, compiled.slots)
+        if path is None:
+            continue
+        text = _text(path[0])
+        fmt = compiled.fmt
+        if not region_ok(text, fmt):
+            continue
+        odds = path[1] + FORMAT_PRIOR
+        repairs = sum(a != b for a, b in zip(text, free, strict=True))
+        if text not in candidates or candidates[text][0] < odds:
+            candidates[text] = (odds, PlateReading(text, fmt.country, fmt.name, 0.0, repairs))
+    if free not in candidates:
+        candidates[free] = (free_score, PlateReading(free, None, None, 0.0, 0))
+    top = max(odds for odds, _ in candidates.values())
+    total = sum(math.exp(odds - top) for odds, _ in candidates.values())
+    # A text of no known format is worth GENERIC_SCORE of one that fits one: a sign
+    # or a phone number on the truck must not outrank the plate.
+    readings = [
+        PlateReading(
+            r.text,
+            r.country,
+            r.format,
+            round(math.exp(odds - top) / total * (1 if r.country else GENERIC_SCORE), 3),
+            r.repairs,
+        )
+        for odds, r in candidates.values()
+    ]
+    # Fits the model gave next to no weight are noise in the candidates list.
+    readings = [r for r in readings if r.score > 0]
+    readings.sort(key=lambda r: (-r.score, r.country or "~", r.format or ""))
+    confidence = math.exp(free_score / log_probs.shape[0])
+    return PlateHit(readings, free, round(confidence, 3), bbox)
+
+
+def _joined(lines: list[_Line], longest: int = 3) -> list[_Line]:
+    """Lines that make one plate together: 2..``longest`` side by side, or two stacked.
 
     Region boxes (KZ, RU, UZ) and wide gaps make the detector split one plate into
-    several boxes; a joined text competes with its parts and wins only by fitting a
-    format better.
+    several boxes, two-line plates always come as two.  Each join competes with its
+    parts and wins only by reading better.
     """
+    blank = np.full((1, _CLASSES), -1e9)
+    blank[0, 0] = 0.0
 
-    def follows(left: Text, right: Text) -> bool:
-        (lx, ly, lw, lh), (rx, ry, _, rh) = left[2], right[2]
-        gap = rx - (lx + lw)
-        overlap = min(ly + lh, ry + rh) - max(ly, ry)
-        return -0.2 * lh <= gap <= 0.8 * lh and overlap >= 0.5 * min(lh, rh)
+    def join(run: list[_Line]) -> _Line:
+        x = min(r.bbox[0] for r in run)
+        y = min(r.bbox[1] for r in run)
+        right = max(r.bbox[0] + r.bbox[2] for r in run)
+        bottom = max(r.bbox[1] + r.bbox[3] for r in run)
+        parts: list[np.ndarray] = []
+        for r in run:
+            parts += [r.log_probs, blank]
+        boxes = tuple(r.bbox for r in run)
+        return _Line(np.concatenate(parts[:-1]), (x, y, right - x, bottom - y), boxes)
 
-    joined: list[Text] = []
-    ordered = sorted(texts, key=lambda t: t[2][0])
+    out = []
+    ordered = sorted(lines, key=lambda r: r.bbox[0])
     for i, first in enumerate(ordered):
         run = [first]
         for candidate in ordered[i + 1 :]:
             if len(run) == longest:
                 break
-            if follows(run[-1], candidate):
+            if _follows(run[-1].bbox, candidate.bbox):
                 run.append(candidate)
-                x, y = run[0][2][0], min(t[2][1] for t in run)
-                right = max(t[2][0] + t[2][2] for t in run)
-                bottom = max(t[2][1] + t[2][3] for t in run)
-                joined.append(
-                    (
-                        " ".join(t[0] for t in run),
-                        min(t[1] for t in run),
-                        (x, y, right - x, bottom - y),
-                    )
-                )
-    return joined
+                out.append(join(run))
+        for below in lines:
+            if _stacked(first.bbox, below.bbox):
+                out.append(join([first, below]))
+    return out
+
+
+def _follows(left: tuple[int, int, int, int], right: tuple[int, int, int, int]) -> bool:
+    (lx, ly, lw, lh), (rx, ry, _, rh) = left, right
+    gap = rx - (lx + lw)
+    overlap = min(ly + lh, ry + rh) - max(ly, ry)
+    return -0.3 * lh <= gap <= 0.8 * lh and overlap >= 0.5 * min(lh, rh)
+
+
+def _stacked(top: tuple[int, int, int, int], below: tuple[int, int, int, int]) -> bool:
+    (tx, ty, tw, th), (bx, by, bw, bh) = top, below
+    gap = by - (ty + th)
+    overlap = min(tx + tw, bx + bw) - max(tx, bx)
+    return -0.3 * th <= gap <= 0.6 * th and overlap >= 0.6 * min(tw, bw) and 0.5 < bh / th < 2

@@ -102,6 +102,33 @@ def _fit_slot(ch: str, slot: str, fmt: PlateFormat) -> tuple[str, int] | None:
     return (slot, 0) if ch == slot else None
 
 
+def slot_chars(fmt: PlateFormat) -> list[str]:
+    """The characters each slot of ``fmt`` allows (a region slot: those its regions use there)."""
+    digits, letters = "0123456789", "".join(sorted(fmt.alphabet))
+    region_at = [i for i, slot in enumerate(fmt.pattern) if slot == "#"]
+    out = []
+    for i, slot in enumerate(fmt.pattern):
+        if slot == "9":
+            out.append(digits)
+        elif slot == "A":
+            out.append(letters)
+        elif slot == "#" and fmt.regions is not None:
+            k = region_at.index(i)
+            out.append("".join(sorted({r[k] for r in fmt.regions})))
+        elif slot == "#":
+            out.append(letters if fmt.region_letters else digits)
+        else:
+            out.append(slot)
+    return out
+
+
+def region_ok(text: str, fmt: PlateFormat) -> bool:
+    """Whether the region slots of a fitted ``text`` hold one of the format's regions."""
+    if fmt.regions is None:
+        return True
+    return "".join(c for c, s in zip(text, fmt.pattern, strict=True) if s == "#") in fmt.regions
+
+
 def fit(text: str, fmt: PlateFormat) -> PlateReading | None:
     """Fit a normalised reading to one format, or None when it cannot be made to fit."""
     if len(text) != len(fmt.pattern):
@@ -114,10 +141,8 @@ def fit(text: str, fmt: PlateFormat) -> PlateReading | None:
         out.append(fitted[0])
         repairs += fitted[1]
     plate = "".join(out)
-    if fmt.regions is not None:
-        region = "".join(c for c, s in zip(plate, fmt.pattern, strict=True) if s == "#")
-        if region not in fmt.regions:
-            return None
+    if not region_ok(plate, fmt):
+        return None
     score = max(0.0, 1.0 - REPAIR_COST * repairs)
     return PlateReading(plate, fmt.country, fmt.name, round(score, 3), repairs)
 

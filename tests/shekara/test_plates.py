@@ -98,7 +98,9 @@ def test_no_repair_where_no_format_asks_for_it() -> None:
     assert reading.score == GENERIC_SCORE < 1 - 2 * REPAIR_COST
     # A foreign plate that needs three repairs to look Kazakh stays as read.
     assert read_plate("WSQ3021")[0].text == "WSQ3021"
-    assert [r.country for r in read_plate("WSQ3021")] == [None, "KZ"]
+    readings = read_plate("WSQ3021")
+    assert readings[0].country is None
+    assert all(r.repairs >= 3 and r.score < GENERIC_SCORE for r in readings[1:])
     # A region outside the list is not Kazakh (KZ regions are 01-20).
     assert all(r.country != "KZ" for r in read_plate("123ABC21"))
 

@@ -40,12 +40,17 @@ PY="${PYTHON:-python3}"
 "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
     echo "bootstrap: Python 3.11 or newer is needed (found $("$PY" --version 2>&1))" >&2; exit 1; }
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-stamp=".venv/.stamp-$extras-$(sha256sum pyproject.toml | cut -c1-16)"
+# Installed without dependencies: only its PP-OCRv4 detector model is used, and its
+# dependency on the GUI build of OpenCV would clash with the headless one.
+NO_DEPS="rapidocr-onnxruntime==1.4.4"
+stamp=".venv/.stamp-$extras-$( { cat pyproject.toml; echo "$NO_DEPS"; } | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
     echo "bootstrap: installing Python packages ($extras) into .venv"
     # Build backends are chatty; keep their output for when something fails.
     if ! { .venv/bin/python -m pip install -q --upgrade pip &&
-           .venv/bin/python -m pip install -q -e ".[$extras]"; } > .venv/pip.log 2>&1; then
+           .venv/bin/python -m pip install -q -e ".[$extras]" &&
+           { [ "$extras" = hub ] || .venv/bin/python -m pip install -q --no-deps $NO_DEPS; };
+         } > .venv/pip.log 2>&1; then
         cat .venv/pip.log >&2
         echo "bootstrap: pip failed (log above, also in .venv/pip.log)" >&2
         exit 1

@@ -159,7 +159,8 @@ class TextRecognizer:
         # Emblems, dots and hyphens between plate groups read as nothing, like a blank.
         gap = np.clip(1 - alnum.sum(axis=1), 0, 1)
         out = np.concatenate([gap[:, None], alnum], axis=1)
-        return np.log(np.maximum(out, 1e-9))
+        log_probs: np.ndarray = np.log(np.maximum(out, 1e-9))
+        return log_probs
 
 
 def crop_upright(frame: np.ndarray, box: TextBox, pad: float = 0.0) -> np.ndarray:

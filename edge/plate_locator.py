@@ -36,7 +36,8 @@ def propose(frame: np.ndarray, limit: int = 4) -> list[tuple[int, int, int, int]
         row = cv2.getStructuringElement(cv2.MORPH_RECT, (size * 2, max(3, size // 3)))
         edges = cv2.morphologyEx(edges, cv2.MORPH_CLOSE, row)
         _, mask = cv2.threshold(edges, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-        mask = cv2.dilate(cv2.erode(mask, None), None, iterations=2)
+        square = np.ones((3, 3), np.uint8)
+        mask = cv2.dilate(cv2.erode(mask, square), square, iterations=2)
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         for contour in contours:
             x, y, bw, bh = cv2.boundingRect(contour)

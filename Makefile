@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap demo test lint format bench-ingest bench-barcodes bench-plates schema clean
+.PHONY: help bootstrap demo test lint format bench-ingest bench-barcodes bench-plates bench-detectors schema clean
 
 help:
 	@echo "make demo            broker + hub + two simulated Temirbaba lanes"
@@ -13,6 +13,7 @@ help:
 	@echo "make bench-ingest    events/s and latency edge -> Mosquitto -> hub, with ceilings"
 	@echo "make bench-barcodes  decode rate per format on the shared samples"
 	@echo "make bench-plates    plate accuracy (real and generated), speed, memory"
+	@echo "make bench-detectors plate detectors compared: plates found, ms per frame"
 
 bootstrap:
 	@deploy/bootstrap.sh dev
@@ -41,6 +42,9 @@ bench-ingest: bootstrap
 bench-plates:
 	@SHEKARA_APT_PACKAGES="mosquitto libzbar0 fonts-dejavu-core python3-venv tesseract-ocr" deploy/bootstrap.sh dev
 	$(PY) bench/bench_plates.py
+
+bench-detectors: bootstrap
+	$(PY) bench/bench_detectors.py
 
 bench-barcodes: bootstrap
 	$(PY) bench/bench_barcodes.py

@@ -53,7 +53,7 @@ PLATE_TEXT = re.compile(r"^(?=.*\d)(?=.*[A-Z])[A-Z0-9]{4,10}$")
 DETECT_SIDE = 640
 # A format reading this sure ends the search (ocr confidence x share of the odds).
 SURE = 0.8
-PROPOSALS = 0  # classical regions read beside the detector's lines (docs/plates.md)
+PROPOSALS = 4  # classical regions read beside the detector's lines (docs/plates.md)
 # How much likelier, a priori, a plate of a known format is than the same characters
 # as a free string: one repair the model gave 1/1000 of its best guess still wins.
 FORMAT_PRIOR = math.log(1000)
@@ -115,7 +115,9 @@ class PlateReader:
         for x, y, w, h in propose(frame, self.proposals):
             if all(iou((x, y, w, h), bbox) < 0.3 for _, bbox in regions):
                 regions.append((frame[y : y + h, x : x + w], (x, y, w, h)))
-        regions.sort(key=lambda r: _shape_distance(r[1]))
+        # Plate-shaped lines first, and among them the tallest: a plate's characters
+        # are larger than a sticker's or a caption's.
+        regions.sort(key=lambda r: (_shape_distance(r[1]) > PLATE_SHAPED, -r[1][3]))
         lines: list[_Line] = []
         hits: list[PlateHit] = []
         joined: set[tuple[tuple[int, int, int, int], ...]] = set()
@@ -140,6 +142,9 @@ class PlateReader:
 
 def _readable(box: TextBox) -> bool:
     return box.size[1] >= 6 and box.size[0] >= box.size[1] * 0.8
+
+
+PLATE_SHAPED = math.log(2.5)  # aspect within 1.8:1 .. 11:1 of a one-line plate's 4.5:1
 
 
 def _shape_distance(bbox: tuple[int, int, int, int]) -> float:

@@ -114,7 +114,7 @@ def test_generated_regional_plates_are_read(reader: PlateReader) -> None:
     assert read >= 9, f"{read}/{len(cases)} generated plates read exactly"
 
 
-@pytest.mark.parametrize(("subset", "floor"), [("eu", 11), ("us", 9), ("br", 15)])
+@pytest.mark.parametrize(("subset", "floor"), [("eu", 11), ("us", 10), ("br", 16)])
 def test_shared_real_plates_floor(
     reader: PlateReader, datasets: Path, subset: str, floor: int
 ) -> None:

@@ -48,13 +48,17 @@ def plate_processor(config: DeviceConfig) -> FrameProcessor:
     """Read plates; one vehicle.passage per vehicle, with its evidence crop."""
     from edge.evidence import EvidenceStore
     from edge.plate_lane import PlateLane
+    from edge.plate_reader import PlateReader
     from edge.voting import PassageTracker
 
     plates = config.plates
     folder = plates.evidence_dir or config.outbox.path.parent / "evidence"
     store = EvidenceStore(folder, plates.retention_days, plates.max_evidence_mb)
     return PlateLane(
-        store, tracker=PassageTracker(plates.leave_after_s), emit_reads=plates.emit_reads
+        store,
+        reader=PlateReader(plates.detect_side, plates.proposals),
+        tracker=PassageTracker(plates.leave_after_s),
+        emit_reads=plates.emit_reads,
     )
 
 

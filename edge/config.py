@@ -77,6 +77,12 @@ class PlateConfig(_Strict):
     evidence_dir: Path | None = Field(
         None, description="Folder of evidence crops; default 'evidence' beside the outbox"
     )
+    detect_side: int = Field(
+        640, ge=320, le=1920, description="Longest side of the frame the text detector sees, px"
+    )
+    proposals: int = Field(
+        4, ge=0, le=16, description="Classical plate regions read beside the detector's lines"
+    )
     retention_days: float = Field(30, gt=0, description="Evidence crops older than this go")
     max_evidence_mb: float = Field(1024, gt=0, description="Oldest crops go beyond this size, MB")
 

@@ -121,3 +121,16 @@ def test_lost_camera_is_reported_and_recovers(
     assert last["fps"] > 0
     assert last["disk_free_mb"] > 0
     recorder.close()
+
+
+def test_plate_settings_reach_the_reader(tmp_path: Path) -> None:
+    from edge.agent import plate_processor
+    from edge.plate_lane import PlateLane
+
+    config = _config(tmp_path, 1883, tmp_path / "lane.avi")
+    config = config.model_copy(
+        update={"plates": config.plates.model_copy(update={"detect_side": 960, "proposals": 0})}
+    )
+    lane = plate_processor(config)
+    assert isinstance(lane, PlateLane)
+    assert (lane.reader.detect_side, lane.reader.proposals) == (960, 0)

@@ -49,6 +49,8 @@ from shekara.plates import (
 )
 
 log = logging.getLogger(__name__)
+# Country marks printed on plates beside the number (the flag strip, the region box).
+COUNTRY_MARKS = frozenset({"RUS", "KZ", "UZ", "TM"})
 PLATE_TEXT = re.compile(r"^(?=.*\d)(?=.*[A-Z])[A-Z0-9]{4,10}$")
 DETECT_SIDE = 640
 # A format reading this sure ends the search (ocr confidence x share of the odds).
@@ -121,14 +123,20 @@ class PlateReader:
         lines: list[_Line] = []
         hits: list[PlateHit] = []
         joined: set[tuple[tuple[int, int, int, int], ...]] = set()
+        sure: tuple[int, int, int, int] | None = None
         for crop, bbox in regions:
+            if sure is not None and not _near(sure, bbox):
+                continue  # after a sure reading only its neighbours can still extend it
             line = _Line(recognizer.log_probs(crop), bbox, (bbox,))
+            if _text(best_path(line.log_probs)[0]) in COUNTRY_MARKS:
+                continue  # "RUS" under a region number is not part of the plate's text
             lines.append(line)
             fresh = [line] + [j for j in _joined(lines) if j.parts not in joined]
             joined.update(j.parts for j in fresh)
             hits += [hit for one in fresh if (hit := read_line(one.log_probs, one.bbox))]
-            if any(h.readings[0].country and h.confidence >= SURE for h in hits):
-                break
+            if sure is None:
+                sure = next((h.bbox for h in hits if _is_sure(h)), None)
+        hits = _drop_parts(hits)
         # The confidence already weighs how well the text fits a format.
         hits.sort(key=lambda h: (-h.confidence, -h.bbox[3]))
         return hits
@@ -262,6 +270,36 @@ def _joined(lines: list[_Line], longest: int = 3) -> list[_Line]:
             if _stacked(first.bbox, below.bbox):
                 out.append(join([first, below]))
     return out
+
+
+def _is_sure(hit: PlateHit) -> bool:
+    return hit.readings[0].country is not None and hit.confidence >= SURE
+
+
+def _near(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    """Whether ``b`` could be joined to ``a`` (beside it or stacked with it, or overlapping)."""
+    return _follows(a, b) or _follows(b, a) or _stacked(a, b) or _stacked(b, a) or iou(a, b) > 0
+
+
+def _drop_parts(hits: list[PlateHit]) -> list[PlateHit]:
+    """Hits that are a piece of a longer hit of a known format are dropped.
+
+    "C007KE" fits a Kazakh layout on its own, but beside its region box it is the
+    Russian "C007KE29": the whole plate is the reading, not its number part.
+    """
+
+    def part_of(small: PlateHit, big: PlateHit) -> bool:
+        (sx, sy, sw, sh), (bx, by, bw, bh) = small.bbox, big.bbox
+        inside = sx >= bx - 2 and sy >= by - 2 and sx + sw <= bx + bw + 2 and sy + sh <= by + bh + 2
+        text, whole = small.readings[0].text, big.readings[0].text
+        return (
+            inside
+            and big.readings[0].country is not None
+            and len(whole) > len(text)
+            and (text in whole or small.raw_text in big.raw_text)
+        )
+
+    return [h for h in hits if not any(part_of(h, other) for other in hits if other is not h)]
 
 
 def _follows(left: tuple[int, int, int, int], right: tuple[int, int, int, int]) -> bool:

@@ -2,8 +2,9 @@
 
 A lane camera sees one vehicle at a time.  Every frame's plate reading joins the open
 track while it looks like the same plate (edit distance of at most
-:data:`SAME_VEHICLE_DISTANCE` after folding OCR confusions); a clearly different plate,
-or no plate for ``leave_after_s``, closes the track and yields a :class:`Passage`.
+:data:`SAME_VEHICLE_DISTANCE` after folding OCR confusions, or a part of it, as when a
+frame missed the region box); a clearly different plate, or no plate for
+``leave_after_s``, closes the track and yields a :class:`Passage`.
 
 Each frame votes for its fitted candidates with weight ``ocr_confidence x fit score``.
 The passage's plate is the candidate with the most weight; its confidence is that
@@ -22,6 +23,16 @@ from shekara.plates import PlateReading, confusion_key
 Crop = TypeVar("Crop")
 SAME_VEHICLE_DISTANCE = 2
 MAX_CANDIDATES = 5
+
+
+def _alike(a: str, b: str) -> bool:
+    """Readings of one plate: a few characters apart, or one a part of the other.
+
+    A frame that missed a region box reads "K545YM" for "K545YM527"; that is the same
+    truck, not a new one.
+    """
+    short, long = sorted((a, b), key=len)
+    return edit_distance(a, b) <= SAME_VEHICLE_DISTANCE or (len(short) >= 4 and short in long)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,10 +118,7 @@ class PassageTracker(Generic[Crop]):
     @staticmethod
     def _same_vehicle(track: _Track[Crop], read: FrameRead[Crop]) -> bool:
         leader = confusion_key(track.leader())
-        return any(
-            edit_distance(confusion_key(r.text), leader) <= SAME_VEHICLE_DISTANCE
-            for r in read.readings
-        )
+        return any(_alike(confusion_key(r.text), leader) for r in read.readings)
 
     def _close(self) -> list[Passage[Crop]]:
         track, self._track = self._track, None

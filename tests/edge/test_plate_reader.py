@@ -137,3 +137,14 @@ def test_scan_prints_plates(tmp_path: Path) -> None:
     assert plates[0]["text"] == "123ABC12"
     assert plates[0]["country"] == "KZ"
     assert {"confidence", "bbox", "candidates"} <= plates[0].keys()
+
+
+def test_a_piece_of_a_longer_plate_is_dropped() -> None:
+    from edge.plate_reader import _drop_parts
+
+    whole = read_line(probs("C007KE29"), (100, 50, 200, 40))  # RU, with its region
+    part = read_line(probs("C007KE"), (100, 52, 150, 36))  # fits KZ 1993 on its own
+    elsewhere = read_line(probs("123ABC02"), (600, 50, 200, 40))
+    assert whole and part and elsewhere and part.readings[0].country == "KZ"
+    kept = _drop_parts([part, whole, elsewhere])
+    assert [h.readings[0].text for h in kept] == ["C007KE29", "123ABC02"]

@@ -93,3 +93,12 @@ def test_edit_distance() -> None:
     assert edit_distance("123ABC12", "123A8C12") == 1
     assert edit_distance("123ABC12", "23ABC12") == 1
     assert edit_distance("", "AB") == 2
+
+
+def test_a_frame_that_missed_the_region_box_is_the_same_truck() -> None:
+    from edge.voting import _alike
+
+    assert _alike("K545YM527", "K545YM")
+    assert _alike("K545YM", "K545YM527")
+    assert not _alike("K545YM527", "545")  # too short a part to say
+    assert not _alike("123ABC02", "777KZA12")

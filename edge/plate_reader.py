@@ -3,8 +3,9 @@
 The pipeline (choices measured in ``docs/plates.md``, figures in ``docs/benchmarks.md``):
 
 1. :class:`edge.ocr_models.TextDetector` finds text lines on the frame scaled to at most
-   :data:`DETECT_SIDE` px (the PP-OCRv4 mobile detector: at 640 px it found as many
-   plates as the PP-OCRv6 detector at 480 px in half the time).
+   :data:`DETECT_SIDE` px (the PP-OCRv4 mobile detector: at 640 px it found about as
+   many plates as the PP-OCRv6 detector at 480 px in well under half the time), and
+   a classical localiser proposes regions at full resolution beside them.
 2. Each line is cut out of the full-resolution frame, rotated level and read by
    :class:`edge.ocr_models.TextRecognizer` into per-frame character probabilities.
 3. Lines that sit side by side (a region box beside the number, a wide gap) or one
@@ -25,6 +26,7 @@ import logging
 import math
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -38,6 +40,7 @@ from edge.ocr_models import (
     load_detector,
     load_recognizer,
 )
+from edge.plate_lines import Line, joined, near
 from edge.plate_locator import iou, propose
 from shekara.plates import (
     GENERIC_SCORE,
@@ -77,13 +80,6 @@ class PlateHit:
         return round(self.ocr_confidence * self.readings[0].score, 3)
 
 
-@dataclass(frozen=True, slots=True)
-class _Line:
-    log_probs: np.ndarray
-    bbox: tuple[int, int, int, int]
-    parts: tuple[tuple[int, int, int, int], ...]  # the detected lines it joins
-
-
 class PlateReader:
     """Finds and reads plates; the ONNX sessions are created on first use."""
 
@@ -105,9 +101,9 @@ class PlateReader:
     def read(self, frame: np.ndarray) -> list[PlateHit]:
         """Every plate-like text in ``frame`` (BGR), the most plausible first.
 
-        Lines are read most plate-shaped first, and reading stops at the first sure
-        reading of a known format: a truck front carries many lines of text, and
-        each costs a recognizer run.
+        Lines are read plate-shaped and tallest first, and reading stops (but for the
+        sure line's neighbours) at the first sure reading of a known format: a truck
+        front carries many lines of text, and each costs a recognizer run.
         """
         detector, recognizer = self._models()
         regions = [(crop_upright(frame, box), box.bbox) for box in detector.boxes(frame)
@@ -120,19 +116,19 @@ class PlateReader:
         # Plate-shaped lines first, and among them the tallest: a plate's characters
         # are larger than a sticker's or a caption's.
         regions.sort(key=lambda r: (_shape_distance(r[1]) > PLATE_SHAPED, -r[1][3]))
-        lines: list[_Line] = []
+        lines: list[Line] = []
         hits: list[PlateHit] = []
-        joined: set[tuple[tuple[int, int, int, int], ...]] = set()
+        seen: set[tuple[tuple[int, int, int, int], ...]] = set()
         sure: tuple[int, int, int, int] | None = None
         for crop, bbox in regions:
-            if sure is not None and not _near(sure, bbox):
+            if sure is not None and not near(sure, bbox):
                 continue  # after a sure reading only its neighbours can still extend it
-            line = _Line(recognizer.log_probs(crop), bbox, (bbox,))
+            line = Line(recognizer.log_probs(crop), bbox, (bbox,))
             if _text(best_path(line.log_probs)[0]) in COUNTRY_MARKS:
                 continue  # "RUS" under a region number is not part of the plate's text
             lines.append(line)
-            fresh = [line] + [j for j in _joined(lines) if j.parts not in joined]
-            joined.update(j.parts for j in fresh)
+            fresh = [line] + [j for j in joined(lines) if j.parts not in seen]
+            seen.update(j.parts for j in fresh)
             hits += [hit for one in fresh if (hit := read_line(one.log_probs, one.bbox))]
             if sure is None:
                 sure = next((h.bbox for h in hits if _is_sure(h)), None)
@@ -166,24 +162,18 @@ class _Format:
     slots: list[np.ndarray]
 
 
+@cache
 def _compiled() -> list[_Format]:
-    global _FORMATS
-    if _FORMATS is None:
-        compiled = []
-        for fmt in formats():
-            slots = []
-            for chars in slot_chars(fmt):
-                mask = np.zeros(_CLASSES, np.bool_)
-                for c in chars:
-                    if c in ALNUM:
-                        mask[ALNUM.index(c) + 1] = True
-                slots.append(mask)
-            compiled.append(_Format(fmt, slots))
-        _FORMATS = compiled
-    return _FORMATS
-
-
-_FORMATS: list[_Format] | None = None
+    """Each format's slots as masks over the recognizer's classes."""
+    compiled = []
+    for fmt in formats():
+        slots = []
+        for chars in slot_chars(fmt):
+            mask = np.zeros(_CLASSES, np.bool_)
+            mask[[ALNUM.index(c) + 1 for c in chars if c in ALNUM]] = True
+            slots.append(mask)
+        compiled.append(_Format(fmt, slots))
+    return compiled
 
 
 def _text(label: list[int]) -> str:
@@ -235,50 +225,8 @@ def read_line(log_probs: np.ndarray, bbox: tuple[int, int, int, int]) -> PlateHi
     return PlateHit(readings, free, round(confidence, 3), bbox)
 
 
-def _joined(lines: list[_Line], longest: int = 3) -> list[_Line]:
-    """Lines that make one plate together: 2..``longest`` side by side, or two stacked.
-
-    Region boxes (KZ, RU, UZ) and wide gaps make the detector split one plate into
-    several boxes, two-line plates always come as two.  Each join competes with its
-    parts and wins only by reading better.
-    """
-    blank = np.full((1, _CLASSES), -1e9)
-    blank[0, 0] = 0.0
-
-    def join(run: list[_Line]) -> _Line:
-        x = min(r.bbox[0] for r in run)
-        y = min(r.bbox[1] for r in run)
-        right = max(r.bbox[0] + r.bbox[2] for r in run)
-        bottom = max(r.bbox[1] + r.bbox[3] for r in run)
-        parts: list[np.ndarray] = []
-        for r in run:
-            parts += [r.log_probs, blank]
-        boxes = tuple(r.bbox for r in run)
-        return _Line(np.concatenate(parts[:-1]), (x, y, right - x, bottom - y), boxes)
-
-    out = []
-    ordered = sorted(lines, key=lambda r: r.bbox[0])
-    for i, first in enumerate(ordered):
-        run = [first]
-        for candidate in ordered[i + 1 :]:
-            if len(run) == longest:
-                break
-            if _follows(run[-1].bbox, candidate.bbox):
-                run.append(candidate)
-                out.append(join(run))
-        for below in lines:
-            if _stacked(first.bbox, below.bbox):
-                out.append(join([first, below]))
-    return out
-
-
 def _is_sure(hit: PlateHit) -> bool:
     return hit.readings[0].country is not None and hit.confidence >= SURE
-
-
-def _near(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
-    """Whether ``b`` could be joined to ``a`` (beside it or stacked with it, or overlapping)."""
-    return _follows(a, b) or _follows(b, a) or _stacked(a, b) or _stacked(b, a) or iou(a, b) > 0
 
 
 def _drop_parts(hits: list[PlateHit]) -> list[PlateHit]:
@@ -300,17 +248,3 @@ def _drop_parts(hits: list[PlateHit]) -> list[PlateHit]:
         )
 
     return [h for h in hits if not any(part_of(h, other) for other in hits if other is not h)]
-
-
-def _follows(left: tuple[int, int, int, int], right: tuple[int, int, int, int]) -> bool:
-    (lx, ly, lw, lh), (rx, ry, _, rh) = left, right
-    gap = rx - (lx + lw)
-    overlap = min(ly + lh, ry + rh) - max(ly, ry)
-    return -0.3 * lh <= gap <= 0.8 * lh and overlap >= 0.5 * min(lh, rh)
-
-
-def _stacked(top: tuple[int, int, int, int], below: tuple[int, int, int, int]) -> bool:
-    (tx, ty, tw, th), (bx, by, bw, bh) = top, below
-    gap = by - (ty + th)
-    overlap = min(tx + tw, bx + bw) - max(tx, bx)
-    return -0.3 * th <= gap <= 0.6 * th and overlap >= 0.6 * min(tw, bw) and 0.5 < bh / th < 2

@@ -14,9 +14,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from plate_helpers import probs
 
-from edge.ocr_models import ALNUM
-from edge.plate_reader import PlateReader, _joined, _Line, read_line
+from edge.plate_reader import PlateReader, read_line
 from edge.plate_synth import COUNTRIES, Look, scene
 from edge.scan import run_scan
 from shekara.plates import formats, random_plate
@@ -25,24 +25,6 @@ from shekara.plates import formats, random_plate
 @pytest.fixture(scope="module")
 def reader() -> PlateReader:
     return PlateReader()
-
-
-def probs(text: str, doubt: dict[int, tuple[str, float]] | None = None) -> np.ndarray:
-    """Recognizer-like log-probabilities: two frames per character, a blank after each.
-
-    ``doubt[i] = (other, p)`` gives character ``i`` a runner-up with probability ``p``.
-    """
-    frames = []
-    for i, ch in enumerate(text):
-        row = np.full(len(ALNUM) + 1, 1e-6)
-        row[ALNUM.index(ch) + 1] = 0.98
-        if doubt and i in doubt:
-            other, p = doubt[i]
-            row[ALNUM.index(ch) + 1], row[ALNUM.index(other) + 1] = 0.98 - p, p
-        blank = np.full(len(ALNUM) + 1, 1e-6)
-        blank[0] = 0.98
-        frames += [row, row, blank]
-    return np.log(np.array(frames))
 
 
 def test_a_doubtful_confusion_is_repaired_where_the_format_says() -> None:
@@ -84,22 +66,6 @@ def test_text_of_no_format_scores_below_a_plate() -> None:
 def test_lines_that_are_not_plate_like_give_no_hit() -> None:
     assert read_line(probs("SSCC"), (0, 0, 100, 20)) is None  # no digit
     assert read_line(probs("0123456789"), (0, 0, 100, 20)) is None  # no letter
-
-
-def line(text: str, bbox: tuple[int, int, int, int]) -> _Line:
-    return _Line(probs(text), bbox, (bbox,))
-
-
-def test_lines_side_by_side_or_stacked_are_joined() -> None:
-    number, region = line("123ABC", (100, 50, 120, 30)), line("02", (225, 52, 30, 28))
-    far = line("777", (600, 50, 90, 30))
-    top, bottom = line("123", (400, 200, 60, 25)), line("ABC02", (395, 228, 70, 25))
-    joined = {read_line(j.log_probs, j.bbox).raw_text for j in _joined([number, region, far])}  # type: ignore[union-attr]
-    assert joined == {"123ABC02"}
-    stacked = [j for j in _joined([bottom, top]) if j.parts == (top.bbox, bottom.bbox)]
-    hit = read_line(stacked[0].log_probs, stacked[0].bbox)
-    assert hit is not None and hit.readings[0].text == "123ABC02"
-    assert stacked[0].bbox == (395, 200, 70, 53)
 
 
 def test_generated_regional_plates_are_read(reader: PlateReader) -> None:

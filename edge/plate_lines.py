@@ -26,8 +26,11 @@ class Line:
     parts: tuple[Box, ...]  # the detected lines it joins
 
 
-def joined(lines: list[Line], longest: int = 3) -> list[Line]:
+def joined(lines: list[Line], newest: Line | None = None, longest: int = 3) -> list[Line]:
     """Lines that make one plate together: 2..``longest`` side by side, or two stacked.
+
+    With ``newest``, only the joins that include it: the others were made when their
+    own last line came in, and each join costs a concatenation.
 
     Region boxes (KZ, RU, UZ) and wide gaps make the detector split one plate into
     several boxes, two-line plates always come as two.  Each join competes with its
@@ -37,7 +40,9 @@ def joined(lines: list[Line], longest: int = 3) -> list[Line]:
     blank = np.full((1, classes), -1e9)
     blank[0, 0] = 0.0  # class 0 is the CTC blank
 
-    def join(run: list[Line]) -> Line:
+    def join(run: list[Line]) -> Line | None:
+        if newest is not None and not any(r is newest for r in run):
+            return None
         x = min(r.bbox[0] for r in run)
         y = min(r.bbox[1] for r in run)
         right = max(r.bbox[0] + r.bbox[2] for r in run)
@@ -48,7 +53,7 @@ def joined(lines: list[Line], longest: int = 3) -> list[Line]:
         boxes = tuple(r.bbox for r in run)
         return Line(np.concatenate(parts[:-1]), (x, y, right - x, bottom - y), boxes)
 
-    out = []
+    out: list[Line] = []
     ordered = sorted(lines, key=lambda r: r.bbox[0])
     for i, first in enumerate(ordered):
         run = [first]
@@ -57,10 +62,10 @@ def joined(lines: list[Line], longest: int = 3) -> list[Line]:
                 break
             if follows(run[-1].bbox, candidate.bbox):
                 run.append(candidate)
-                out.append(join(run))
+                out += filter(None, [join(run)])
         for below in lines:
             if stacked(first.bbox, below.bbox):
-                out.append(join([first, below]))
+                out += filter(None, [join([first, below])])
     return out
 
 

@@ -22,7 +22,6 @@ Only models inside installed wheels are used; nothing is downloaded.
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 from dataclasses import dataclass
@@ -51,7 +50,6 @@ from shekara.plates import (
     slot_chars,
 )
 
-log = logging.getLogger(__name__)
 # Country marks printed on plates beside the number (the flag strip, the region box).
 COUNTRY_MARKS = frozenset({"RUS", "KZ", "UZ", "TM"})
 PLATE_TEXT = re.compile(r"^(?=.*\d)(?=.*[A-Z])[A-Z0-9]{4,10}$")
@@ -118,7 +116,6 @@ class PlateReader:
         regions.sort(key=lambda r: (_shape_distance(r[1]) > PLATE_SHAPED, -r[1][3]))
         lines: list[Line] = []
         hits: list[PlateHit] = []
-        seen: set[tuple[tuple[int, int, int, int], ...]] = set()
         sure: tuple[int, int, int, int] | None = None
         for crop, bbox in regions:
             if sure is not None and not near(sure, bbox):
@@ -127,8 +124,7 @@ class PlateReader:
             if _text(best_path(line.log_probs)[0]) in COUNTRY_MARKS:
                 continue  # "RUS" under a region number is not part of the plate's text
             lines.append(line)
-            fresh = [line] + [j for j in joined(lines) if j.parts not in seen]
-            seen.update(j.parts for j in fresh)
+            fresh = [line, *joined(lines, newest=line)]
             hits += [hit for one in fresh if (hit := read_line(one.log_probs, one.bbox))]
             if sure is None:
                 sure = next((h.bbox for h in hits if _is_sure(h)), None)

@@ -39,7 +39,7 @@ def _alike(a: str, b: str) -> bool:
 class FrameRead(Generic[Crop]):
     """The best plate reading of one frame."""
 
-    readings: list[PlateReading]  # fitted candidates, best first (shekara.plates.read_plate)
+    readings: list[PlateReading]  # fitted candidates, best first (edge.plate_reader.read_line)
     ocr_confidence: float
     bbox: tuple[int, int, int, int]
     crop: Crop

@@ -31,3 +31,12 @@ def test_near_is_beside_stacked_or_overlapping() -> None:
     assert near(number, (150, 55, 40, 20))  # overlapping
     assert not near(number, (600, 50, 90, 30))
     assert not near(number, (100, 300, 120, 30))
+
+
+def test_with_newest_only_the_joins_that_include_it() -> None:
+    number, region = line("123ABC", (100, 50, 120, 30)), line("02", (225, 52, 30, 28))
+    row2 = line("777", (100, 82, 120, 30))
+    every = joined([number, region, row2])
+    fresh = joined([number, region, row2], newest=row2)
+    assert {j.parts for j in fresh} == {j.parts for j in every if row2.bbox in j.parts}
+    assert fresh and all(row2.bbox in j.parts for j in fresh)

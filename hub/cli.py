@@ -1,4 +1,4 @@
-"""``shekara-hub``: run the hub, register devices, write an example config.
+"""``shekara-hub``: run the hub, register devices and logins, verify the queue journal.
 
 Every failure the operator can fix (a bad key file, a taken device id, a bad config)
 is one line on stderr and a non-zero exit status, never a traceback.
@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from hub import queue_cli
 from hub.config import EXAMPLE_TOML, HubSettings, load_settings
 from shekara.errors import ConfigError, ShekaraError
 from shekara.keys import load_public_key
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     lst = dsub.add_parser("list", help="list registered devices")
     lst.add_argument("--json", action="store_true", help="JSON instead of a table")
     _db_options(lst)
+    queue_cli.add_commands(sub, _db_options)
     return parser
 
 
@@ -64,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(load_settings(args.config))
         if args.command == "init-config":
             return _init_config(args.path, args.force)
+        if args.command in ("queue", "user"):
+            return queue_cli.run(args, _db_path)
         if args.device_command == "add":
             return _device_add(args)
         return _device_list(args)

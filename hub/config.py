@@ -75,6 +75,17 @@ class HubSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level of the serve command"
     )
+    queue_config: Path | None = Field(
+        None,
+        description="TOML file of the checkpoint's queue (lanes, capacity, rules); "
+        "Temirbaba's defaults when unset",
+    )
+    journal_key: SecretStr | None = Field(
+        None,
+        description="Key of the queue journal's hashes of plates and phones (32+ characters); "
+        "development makes one per database",
+    )
+    session_hours: float = Field(12, gt=0, le=24 * 7, description="Officer login lifetime")
 
     @model_validator(mode="after")
     def _defaults_and_production(self) -> HubSettings:
@@ -94,6 +105,9 @@ class HubSettings(BaseSettings):
         password = self.mqtt_password.get_secret_value() if self.mqtt_password else ""
         if password.strip().lower() in INSECURE_PASSWORDS:
             problems.append("mqtt_password is empty or a well-known default")
+        key = self.journal_key.get_secret_value() if self.journal_key else ""
+        if len(key) < 32 or key.strip().lower() in INSECURE_PASSWORDS:
+            problems.append("journal_key is unset or shorter than 32 characters")
         return problems
 
     @classmethod
@@ -172,4 +186,8 @@ max_payload_bytes = 65536
 gap_resend_after_s = 30.0
 batch_max = 500
 log_level = "INFO"
+
+# queue_config = "queue.toml"  # the checkpoint's lanes, capacity and rules
+# journal_key = "..."          # better: SHEKARA_HUB_JOURNAL_KEY; 32+ characters
+session_hours = 12
 """

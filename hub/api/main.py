@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from hub.api.routes import dead_letters, devices, events, health
+from hub.api.routes import auth, dead_letters, devices, events, health, officer, queue
 
 api_router = APIRouter()
 api_router.include_router(health.router)
 api_router.include_router(events.router, prefix="/api")
 api_router.include_router(devices.router, prefix="/api")
 api_router.include_router(dead_letters.router, prefix="/api")
+api_router.include_router(queue.router, prefix="/api")
+api_router.include_router(officer.router, prefix="/api")
+api_router.include_router(auth.router, prefix="/api")

@@ -76,7 +76,111 @@ _V1 = (
     "CREATE INDEX dead_letters_reason ON dead_letters (reason, id)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+# The electronic queue (hub/queue/).  Plate keys (confusion-folded, with the
+# country) are locked while a booking is active: the UNIQUE primary key is what makes
+# a second booking of one vehicle impossible, whatever the interleaving.
+_V2 = (
+    """
+    CREATE TABLE bookings (
+        id              INTEGER PRIMARY KEY,
+        booking         TEXT NOT NULL UNIQUE,
+        checkpoint      TEXT NOT NULL,
+        direction       TEXT NOT NULL,
+        category        TEXT NOT NULL,
+        slot            TEXT,
+        stream          TEXT NOT NULL,
+        state           TEXT NOT NULL,
+        tractor_plate   TEXT NOT NULL,
+        tractor_country TEXT NOT NULL,
+        tractor_key     TEXT NOT NULL,
+        trailers        TEXT NOT NULL,
+        driver_name     TEXT NOT NULL,
+        driver_phone    TEXT NOT NULL,
+        carrier         TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL,
+        hold_expires    TEXT,
+        queued_at       TEXT,
+        called_at       TEXT,
+        lane            TEXT,
+        reschedules     INTEGER NOT NULL DEFAULT 0,
+        driver_changes  INTEGER NOT NULL DEFAULT 0,
+        client          TEXT NOT NULL DEFAULT ''
+    )
+    """,
+    "CREATE INDEX bookings_slot ON bookings (direction, slot, category, state)",
+    "CREATE INDEX bookings_state ON bookings (state, direction)",
+    "CREATE INDEX bookings_tractor ON bookings (tractor_key, state)",
+    """
+    CREATE TABLE plate_locks (
+        plate_key  TEXT PRIMARY KEY,
+        booking_id INTEGER NOT NULL REFERENCES bookings (id)
+    )
+    """,
+    """
+    CREATE TABLE capacity (
+        direction TEXT NOT NULL,
+        category  TEXT NOT NULL,
+        hour      TEXT NOT NULL,
+        slots     INTEGER NOT NULL,
+        PRIMARY KEY (direction, category, hour)
+    )
+    """,
+    """
+    CREATE TABLE bans (
+        plate_key TEXT NOT NULL,
+        until     TEXT NOT NULL,
+        reason    TEXT NOT NULL,
+        at        TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX bans_plate ON bans (plate_key, until)",
+    """
+    CREATE TABLE queue_journal (
+        seq     INTEGER PRIMARY KEY,
+        at      TEXT NOT NULL,
+        kind    TEXT NOT NULL,
+        booking TEXT,
+        body    TEXT NOT NULL,
+        prev    TEXT NOT NULL,
+        hash    TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX queue_journal_booking ON queue_journal (booking)",
+    """
+    CREATE TABLE unmatched_reads (
+        id        INTEGER PRIMARY KEY,
+        event_id  TEXT NOT NULL UNIQUE,
+        lane      TEXT NOT NULL,
+        role      TEXT NOT NULL,
+        plate     TEXT NOT NULL,
+        country   TEXT,
+        reason    TEXT NOT NULL,
+        at        TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX unmatched_reads_at ON unmatched_reads (at)",
+    # Where the queue's reader of lane events got to (it survives restarts).
+    "CREATE TABLE queue_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """
+    CREATE TABLE users (
+        username      TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        role          TEXT NOT NULL,
+        created_at    TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        username   TEXT NOT NULL REFERENCES users (username),
+        csrf       TEXT NOT NULL,
+        expires    TEXT NOT NULL
+    )
+    """,
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -65,9 +65,11 @@ def test_production_refuses_missing_or_default_password(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="mqtt_password is empty or a well-known default"):
         load_settings(path)
     path.write_text('env = "production"\nmqtt_username = "hub"\n')
-    s = load_settings(path, mqtt_password="k3-long-random")
+    with pytest.raises(ConfigError, match="journal_key is unset"):
+        load_settings(path, mqtt_password="k3-long-random")
+    s = load_settings(path, mqtt_password="k3-long-random", journal_key="j" * 32)
     assert s.production_problems() == []
-    assert "k3-long" not in repr(s)  # the secret is not printed
+    assert "k3-long" not in repr(s) and "jjjj" not in repr(s)  # secrets are not printed
 
 
 def test_example_config_loads_and_covers_every_documented_key(tmp_path: Path) -> None:

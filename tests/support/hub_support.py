@@ -107,3 +107,14 @@ def register(store: Store, key: Ed25519PrivateKey, address: wire.Address) -> Sim
     """Register ``key`` at ``address`` and return a device that signs with it."""
     store.add_device(address.device, key.public_key(), address.checkpoint, address.lane)
     return SimDevice(key, address)
+
+
+def passage_body(plate: str, country: str | None = "KZ", at: str | None = None) -> dict[str, Any]:
+    """A valid vehicle.passage body for ``plate`` (no evidence crop)."""
+    seen = at or wire.utc_timestamp()
+    return {
+        "plate": plate, "country": country, "format": None, "confidence": 0.9,
+        "candidates": [{"text": plate, "country": country, "confidence": 0.9}],
+        "first_seen": seen, "last_seen": seen, "frames": 8, "direction": "toward",
+        "evidence": None,
+    }  # fmt: skip

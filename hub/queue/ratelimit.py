@@ -1,0 +1,46 @@
+"""Per-key request limits for the booking endpoints (per client address, per phone).
+
+A sliding window of the last minute per key, in memory: slot-buying bots are fast
+and a restart that forgets the window costs them nothing they did not already have.
+Keys that fell silent are forgotten so the table does not grow without bound.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+WINDOW_S = 60.0
+
+
+class RateLimiter:
+    """At most ``limit`` hits per key in any window of :data:`WINDOW_S` seconds."""
+
+    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self._clock = clock
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+        self._last_sweep = clock()
+
+    def allow(self, key: str) -> bool:
+        """Count a hit for ``key``; False when it is over the limit (the hit is not counted)."""
+        now = self._clock()
+        with self._lock:
+            if now - self._last_sweep > WINDOW_S:
+                self._sweep(now)
+            hits = self._hits.setdefault(key, deque())
+            while hits and now - hits[0] >= WINDOW_S:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                return False
+            hits.append(now)
+            return True
+
+    def _sweep(self, now: float) -> None:
+        self._last_sweep = now
+        stale = [k for k, hits in self._hits.items() if not hits or now - hits[-1] >= WINDOW_S]
+        for key in stale:
+            del self._hits[key]

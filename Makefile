@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap demo test lint format bench-ingest bench-barcodes bench-plates bench-detectors schema clean
+.PHONY: help bootstrap demo test lint format bench-ingest bench-barcodes bench-plates bench-detectors bench-queue train-models schema clean
 
 help:
 	@echo "make demo            broker + hub + two simulated Temirbaba lanes"
@@ -14,6 +14,8 @@ help:
 	@echo "make bench-barcodes  decode rate per format on the shared samples"
 	@echo "make bench-plates    plate accuracy (real and generated), speed, memory"
 	@echo "make bench-detectors plate detectors compared: plates found, ms per frame"
+	@echo "make bench-queue     100 clients booking and polling, 100,000 bookings stored"
+	@echo "make train-models    train the own plate detector and Iranian plate reader"
 
 bootstrap:
 	@deploy/bootstrap.sh dev
@@ -45,6 +47,20 @@ bench-plates:
 
 bench-detectors: bootstrap
 	$(PY) bench/bench_detectors.py
+
+# PyTorch lives in its own venv: no lane or hub needs it, only the ONNX file it writes.
+.venv-train/.installed: pyproject.toml
+	@deploy/bootstrap.sh dev
+	python3 -m venv .venv-train
+	.venv-train/bin/pip install -q -e '.[train]'
+	touch $@
+
+train-models: .venv-train/.installed
+	.venv-train/bin/python -m train.detector
+	.venv-train/bin/python -m train.persian
+
+bench-queue: bootstrap
+	$(PY) bench/bench_queue.py
 
 bench-barcodes: bootstrap
 	$(PY) bench/bench_barcodes.py

@@ -7,8 +7,10 @@ least 40% of that box.  Split plates (a detector box per character group) count 
 missed here although the reader joins them, so these recalls are a floor.
 
 Rows: the PP-OCRv6 small text detector of ``rapidocr`` and the PP-OCRv4 mobile one of
-``rapidocr-onnxruntime`` at several input sizes, and the classical localiser of
-:mod:`edge.plate_locator` (top 4 and top 10 proposals).  One thread each.
+``rapidocr-onnxruntime`` at several input sizes, the project's own plate detector
+(:mod:`edge.plate_detector`, trained on generated frames only) at three sizes, and the
+classical localiser of :mod:`edge.plate_locator` (top 4 and top 10 proposals).  One
+thread each.
 """
 
 from __future__ import annotations
@@ -30,18 +32,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO)]
 
 from edge.ocr_models import DETECTORS, TextDetector, model_file  # noqa: E402
+from edge.plate_detector import MODEL, PlateDetector, covers  # noqa: E402
 from edge.plate_locator import propose  # noqa: E402
 
 DATASET = REPO.parent / "shared" / "datasets" / "plates-openalpr"
 Box = tuple[int, int, int, int]
-
-
-def covers(plate: Box, box: Box) -> bool:
-    """Whether ``box`` holds most of ``plate`` and is not mostly something else."""
-    ix = max(0, min(plate[0] + plate[2], box[0] + box[2]) - max(plate[0], box[0]))
-    iy = max(0, min(plate[1] + plate[3], box[1] + box[3]) - max(plate[1], box[1]))
-    inter = ix * iy
-    return inter >= 0.6 * plate[2] * plate[3] and inter >= 0.4 * box[2] * box[3]
 
 
 def measure(find: Callable[[np.ndarray], list[Box]]) -> tuple[dict[str, int], float]:
@@ -63,7 +58,7 @@ def measure(find: Callable[[np.ndarray], list[Box]]) -> tuple[dict[str, int], fl
     return found, statistics.median(times)
 
 
-def boxes_of(detector: TextDetector) -> Callable[[np.ndarray], list[Box]]:
+def boxes_of(detector: TextDetector | PlateDetector) -> Callable[[np.ndarray], list[Box]]:
     """A detector as a frame -> boxes function."""
     return lambda frame: [b.bbox for b in detector.boxes(frame)]
 
@@ -90,6 +85,12 @@ def main(argv: list[str] | None = None) -> int:
             continue
         for side in map(int, args.sizes.split(",")):
             rows.append((f"{path.stem} at {side} px", *measure(boxes_of(TextDetector(path, side)))))
+    if MODEL.is_file():
+        for side in (384, 512, 640):
+            detector = PlateDetector(MODEL, side)
+            rows.append((f"own plate detector at {side} px", *measure(boxes_of(detector))))
+    else:
+        print(f"{MODEL} missing (make train-models): its rows are skipped", file=sys.stderr)
     for limit in (4, 10):
         rows.append((f"classical localiser, top {limit}", *measure(proposals(limit))))
     print(f"`bench/bench_detectors.py {' '.join(argv or sys.argv[1:])}`, "

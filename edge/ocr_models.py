@@ -50,7 +50,8 @@ def model_file(package: str, relative: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def _session(path: Path, threads: int) -> Any:
+def onnx_session(path: Path, threads: int) -> Any:
+    """An ONNX Runtime CPU session pinned to ``threads`` threads, quiet below errors."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -84,13 +85,44 @@ class TextBox:
         return int(x), int(y), math.ceil(right - x), math.ceil(bottom - y)
 
 
+Region = tuple[tuple[float, float], tuple[float, float], float, float]
+
+
+def rotated_regions(
+    prob: np.ndarray, threshold: float, min_score: float, mode: int, min_side: int
+) -> list[Region]:
+    """Connected regions of ``prob`` above ``threshold`` as rotated rectangles.
+
+    Each is ((cx, cy), (width, height), angle, mean probability) in map cells, width
+    along the longer side and the angle in [-90, 90): a line and its half-turn are one
+    rectangle, and plates stand upright.  Regions thinner than ``min_side`` cells or
+    with a mean below ``min_score`` are dropped.
+    """
+    mask = (prob > threshold).astype(np.uint8)
+    contours, _ = cv2.findContours(mask, mode, cv2.CHAIN_APPROX_SIMPLE)
+    out: list[Region] = []
+    for contour in contours:
+        x, y, bw, bh = cv2.boundingRect(contour)
+        if min(bw, bh) < min_side:
+            continue
+        region = mask[y : y + bh, x : x + bw] > 0
+        score = float(prob[y : y + bh, x : x + bw][region].mean())
+        if score < min_score:
+            continue
+        (cx, cy), (rw, rh), angle = cv2.minAreaRect(contour)
+        if rw < rh:
+            rw, rh, angle = rh, rw, angle - 90
+        out.append(((cx, cy), (rw, rh), float((angle + 90) % 180 - 90), score))
+    return out
+
+
 class TextDetector:
     """DB text detection on a frame scaled so its longest side is at most ``max_side``."""
 
     def __init__(self, path: Path, max_side: int, threads: int = 1) -> None:
         self.path = path
         self.max_side = max_side
-        self._session = _session(path, threads)
+        self._session = onnx_session(path, threads)
 
     def boxes(
         self, frame: np.ndarray, threshold: float = 0.3, min_score: float = 0.5
@@ -101,23 +133,11 @@ class TextDetector:
         # The network downsamples by 32.
         sh, sw = (max(32, round(v * scale / 32) * 32) for v in (h, w))
         prob = self._session.run(None, {"x": _normalise(cv2.resize(frame, (sw, sh)))})[0][0, 0]
-        mask = (prob > threshold).astype(np.uint8)
-        contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
         fx, fy = w / sw, h / sh
         out = []
-        for contour in contours:
-            x, y, bw, bh = cv2.boundingRect(contour)
-            if min(bw, bh) < 3:
-                continue
-            region = mask[y : y + bh, x : x + bw] > 0
-            score = float(prob[y : y + bh, x : x + bw][region].mean())
-            if score < min_score:
-                continue
-            (cx, cy), (rw, rh), angle = cv2.minAreaRect(contour)
-            if rw < rh:
-                rw, rh, angle = rh, rw, angle - 90
-            # A line and its half-turn are one rectangle; plates stand upright.
-            angle = (angle + 90) % 180 - 90
+        for (cx, cy), (rw, rh), angle, score in rotated_regions(
+            prob, threshold, min_score, cv2.RETR_LIST, min_side=3
+        ):
             # DB shrinks text regions when training; grow them back by the same rule
             # (offset = area * ratio / perimeter, ratio 1.6 as PaddleOCR ships it).
             grow = rw * rh * 1.6 / (2 * (rw + rh))
@@ -125,7 +145,7 @@ class TextDetector:
                 TextBox(
                     (cx * fx, cy * fy),
                     ((rw + 2 * grow) * fx, (rh + 2 * grow) * fy),
-                    float(angle),
+                    angle,
                     score,
                 )
             )
@@ -137,7 +157,7 @@ class TextRecognizer:
 
     def __init__(self, path: Path, threads: int = 1) -> None:
         self.path = path
-        self._session = _session(path, threads)
+        self._session = onnx_session(path, threads)
         characters = self._session.get_modelmeta().custom_metadata_map["character"].split("\n")
         index = {c: i + 1 for i, c in enumerate(characters)}  # class 0 is the CTC blank
         self._upper = np.array([index[c] for c in ALNUM])

@@ -16,8 +16,12 @@ The pipeline (choices measured in ``docs/plates.md``, figures in ``docs/benchmar
    reading when its path probability times :data:`FORMAT_PRIOR` is higher: a
    confusion the model was unsure about is repaired, a confident foreign plate is
    left as read.
+5. When no sure reading turned up, the first plate-shaped regions are also read by the
+   project's own Persian recognizer (:mod:`edge.persian_reader`), decoded the same way
+   against the Iranian formats; a hit is kept only when it fits one (country "IR").
 
-Only models inside installed wheels are used; nothing is downloaded.
+Only models inside installed wheels or shipped in ``edge/models/`` (trained here, from
+generated data: ``make train-models``) are used; nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ from edge.ocr_models import (
     load_detector,
     load_recognizer,
 )
+from edge.persian_reader import CHARS as PERSIAN_CHARS
+from edge.persian_reader import PersianRecognizer, load_persian_recognizer
 from edge.plate_lines import Line, joined, near
 from edge.plate_locator import iou, propose
 from shekara.plates import (
@@ -52,15 +58,17 @@ from shekara.plates import (
 
 # Country marks printed on plates beside the number (the flag strip, the region box).
 COUNTRY_MARKS = frozenset({"RUS", "KZ", "UZ", "TM"})
-PLATE_TEXT = re.compile(r"^(?=.*\d)(?=.*[A-Z])[A-Z0-9]{4,10}$")
+# Letters and digits both, 4 to 10 of them (Latin, or Persian letters on Iranian plates).
+PLATE_TEXT = re.compile(r"^(?=.*\d)(?=.*[^\d])\w{4,10}$")
 DETECT_SIDE = 640
 # A format reading this sure ends the search (ocr confidence x share of the odds).
 SURE = 0.8
 PROPOSALS = 4  # classical regions read beside the detector's lines (docs/plates.md)
+# Plate-shaped regions the Persian recognizer reads when no sure reading was found.
+PERSIAN_TRIES = 3
 # How much likelier, a priori, a plate of a known format is than the same characters
 # as a free string: one repair the model gave 1/1000 of its best guess still wins.
 FORMAT_PRIOR = math.log(1000)
-_CLASSES = len(ALNUM) + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +97,13 @@ class PlateReader:
         self.threads = threads
         self._detector: TextDetector | None = None
         self._recognizer: TextRecognizer | None = None
+        self._persian: PersianRecognizer | None = None
 
     def _models(self) -> tuple[TextDetector, TextRecognizer]:
         if self._detector is None or self._recognizer is None:
             self._detector = load_detector(self.detect_side, self.threads)
             self._recognizer = load_recognizer(self.threads)
+            self._persian = load_persian_recognizer(self.threads)
         return self._detector, self._recognizer
 
     def read(self, frame: np.ndarray) -> list[PlateHit]:
@@ -121,17 +131,28 @@ class PlateReader:
             if sure is not None and not near(sure, bbox):
                 continue  # after a sure reading only its neighbours can still extend it
             line = Line(recognizer.log_probs(crop), bbox, (bbox,))
-            if _text(best_path(line.log_probs)[0]) in COUNTRY_MARKS:
+            if _text(best_path(line.log_probs)[0], ALNUM) in COUNTRY_MARKS:
                 continue  # "RUS" under a region number is not part of the plate's text
             lines.append(line)
             fresh = [line, *joined(lines, newest=line)]
             hits += [hit for one in fresh if (hit := read_line(one.log_probs, one.bbox))]
             if sure is None:
                 sure = next((h.bbox for h in hits if _is_sure(h)), None)
+        if sure is None and self._persian is not None:
+            hits += self._read_persian(regions, self._persian)
         hits = _drop_parts(hits)
         # The confidence already weighs how well the text fits a format.
         hits.sort(key=lambda h: (-h.confidence, -h.bbox[3]))
         return hits
+
+    @staticmethod
+    def _read_persian(
+        regions: list[tuple[np.ndarray, tuple[int, int, int, int]]], persian: PersianRecognizer
+    ) -> list[PlateHit]:
+        """Iranian plates among the first plate-shaped regions (the Latin reader cannot)."""
+        shaped = [r for r in regions if _shape_distance(r[1]) <= PLATE_SHAPED][:PERSIAN_TRIES]
+        hits = [read_line(persian.log_probs(crop), bbox, PERSIAN_CHARS) for crop, bbox in shaped]
+        return [h for h in hits if h is not None and h.readings[0].country == "IR"]
 
     def read_crop(self, crop: np.ndarray) -> PlateHit | None:
         """One line of text already cut out (a plate crop, for tests and tools)."""
@@ -159,38 +180,44 @@ class _Format:
 
 
 @cache
-def _compiled() -> list[_Format]:
-    """Each format's slots as masks over the recognizer's classes."""
+def _compiled(classes: str) -> list[_Format]:
+    """Each format a recognizer with ``classes`` can read, its slots as masks over them."""
     compiled = []
     for fmt in formats():
         slots = []
         for chars in slot_chars(fmt):
-            mask = np.zeros(_CLASSES, np.bool_)
-            mask[[ALNUM.index(c) + 1 for c in chars if c in ALNUM]] = True
+            mask = np.zeros(len(classes) + 1, np.bool_)
+            mask[[classes.index(c) + 1 for c in chars if c in classes]] = True
             slots.append(mask)
-        compiled.append(_Format(fmt, slots))
+        if all(mask.any() for mask in slots):
+            compiled.append(_Format(fmt, slots))
     return compiled
 
 
-def _text(label: list[int]) -> str:
-    return "".join(ALNUM[c - 1] for c in label if 1 <= c <= len(ALNUM))
+def _text(label: list[int], classes: str) -> str:
+    return "".join(classes[c - 1] for c in label if 1 <= c <= len(classes))
 
 
-def read_line(log_probs: np.ndarray, bbox: tuple[int, int, int, int]) -> PlateHit | None:
-    """A plate hit from one line's probabilities, or None when the line is not plate-like."""
+def read_line(
+    log_probs: np.ndarray, bbox: tuple[int, int, int, int], classes: str = ALNUM
+) -> PlateHit | None:
+    """A plate hit from one line's probabilities, or None when the line is not plate-like.
+
+    ``classes`` names the recognizer's classes 1..C (0 is the CTC blank).
+    """
     label, free_score = best_path(log_probs)
-    free = _text(label)
+    free = _text(label, classes)
     if not PLATE_TEXT.match(free):
         return None
     candidates: dict[str, tuple[float, PlateReading]] = {}
-    for compiled in _compiled():
+    for compiled in _compiled(classes):
         # Formats repair confusions, they do not add or drop characters.
         if len(compiled.slots) != len(free):
             continue
         path = constrained_path(log_probs, compiled.slots)
         if path is None:
             continue
-        text = _text(path[0])
+        text = _text(path[0], classes)
         fmt = compiled.fmt
         if not region_ok(text, fmt):
             continue

@@ -30,6 +30,7 @@ from shekara.plates import PlateFormat, formats, random_plate
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf")
 PLATE_W, PLATE_H = 520, 112
 LATIN_TO_CYRILLIC = str.maketrans("ABEKMHOPCTYX", "АВЕКМНОРСТУХ")
+ASCII_TO_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 COUNTRIES = ("KZ", "TM", "RU", "UZ")
 
 
@@ -44,8 +45,12 @@ class Look:
     two_line: bool = False
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(FONT), size)
+def _font(size: int, basic: bool = False) -> ImageFont.FreeTypeFont:
+    # Basic layout draws characters in the order given, left to right, unshaped: what
+    # an Iranian plate shows (isolated letter forms, digits read left to right).  The
+    # default (Raqm, where installed) would reorder Persian text right to left.
+    engine = ImageFont.Layout.BASIC if basic else None
+    return ImageFont.truetype(str(FONT), size, layout_engine=engine)
 
 
 def _groups(fmt: PlateFormat, text: str) -> tuple[str, str, str]:
@@ -57,6 +62,8 @@ def _groups(fmt: PlateFormat, text: str) -> tuple[str, str, str]:
         return "", main.translate(LATIN_TO_CYRILLIC), region
     if fmt.country == "UZ":
         return region, main, ""
+    if "ب" in fmt.alphabet:  # Iranian plates print Persian digits
+        return "", main.translate(ASCII_TO_PERSIAN), region.translate(ASCII_TO_PERSIAN)
     if fmt.country == "TM" and region:
         return "", f"{main} {region}", ""
     return "", main, region
@@ -76,6 +83,12 @@ def render(fmt: PlateFormat, text: str, two_line: bool = False) -> np.ndarray:
         draw.rectangle([8, 10, 62, 70], fill=band)
         draw.text((14, 74), fmt.country, font=_font(28), fill="black")
         x0 = 70
+    if fmt.country == "IR":  # the blue band, and "Iran" above the province number
+        draw.rectangle([8, 8, 52, PLATE_H - 9], fill=(0, 51, 153))
+        _fit_text(draw, "I.R.", 10, 50, 50, 74, fill="white")
+        _fit_text(draw, "IRAN", 10, 50, 76, 100, fill="white")
+        x0 = 58
+        _fit_text(draw, "ایران", PLATE_W - 104, PLATE_W - 16, 8, 34)
     if left:
         _fit_text(draw, left, x0, x0 + 90, 14, 98)
         x0 += 96
@@ -84,7 +97,8 @@ def render(fmt: PlateFormat, text: str, two_line: bool = False) -> np.ndarray:
         x1 = PLATE_W - 112
         draw.line([x1, 6, x1, PLATE_H - 6], fill="black", width=4)
         bottom = 72 if fmt.country == "RU" else 98
-        _fit_text(draw, right, x1 + 8, PLATE_W - 10, 10, bottom)
+        top = 38 if fmt.country == "IR" else 10
+        _fit_text(draw, right, x1 + 8, PLATE_W - 10, top, bottom)
         if fmt.country == "RU":
             _fit_text(draw, "RUS", x1 + 20, PLATE_W - 20, 76, 102)
     _fit_text(draw, main, x0 + 6, x1 - 6, 12, 96)
@@ -102,18 +116,21 @@ def _render_two_line(groups: list[str]) -> np.ndarray:
     return cv2.cvtColor(np.array(img), cv2.COLOR_RGB2BGR)
 
 
-def _fit_text(draw: ImageDraw.ImageDraw, text: str, x0: int, x1: int, y0: int, y1: int) -> None:
+def _fit_text(
+    draw: ImageDraw.ImageDraw, text: str, x0: int, x1: int, y0: int, y1: int, fill: str = "black"
+) -> None:
     size = y1 - y0
+    basic = any("۰" <= c <= "۹" for c in text)
     while size > 10:
-        box = draw.textbbox((0, 0), text, font=_font(size))
+        box = draw.textbbox((0, 0), text, font=_font(size, basic))
         if box[2] - box[0] <= x1 - x0:
             break
         size -= 2
-    font = _font(size)
+    font = _font(size, basic)
     box = draw.textbbox((0, 0), text, font=font)
     x = x0 + (x1 - x0 - (box[2] - box[0])) // 2 - box[0]
     y = y0 + (y1 - y0 - (box[3] - box[1])) // 2 - box[1]
-    draw.text((x, y), text, font=font, fill="black")
+    draw.text((x, y), text, font=font, fill=fill)
 
 
 def spoil(plate: np.ndarray, look: Look, rng: np.random.Generator) -> np.ndarray:

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 extras="${1:-dev}"
 # SHEKARA_APT_PACKAGES overrides the list (the tests use it to name a missing package).
 read -r -a APT_PACKAGES <<< "${SHEKARA_APT_PACKAGES:-mosquitto libzbar0 fonts-dejavu-core python3-venv}"
+# The page tests drive Debian's chromium through Playwright (no browser download).
+if [ "$extras" = dev ] && [ -z "${SHEKARA_APT_PACKAGES:-}" ]; then APT_PACKAGES+=(chromium); fi
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

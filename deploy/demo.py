@@ -88,6 +88,8 @@ def run(root: Path, duration: float | None) -> int:
             f"  events         {hub.url}/api/events?type=barcode.read\n"
             f"  devices        {hub.url}/api/devices\n"
             f"  dead letters   {hub.url}/api/dead-letters\n"
+            f"  queue          {hub.url}/  (book: /book, board: /board, journal check: "
+            "/api/queue/journal/verify)\n"
             f"  broker         mqtt://127.0.0.1:{broker.port}  (topics shekara/v1/#)\n"
             f"  logs           {run_dir}/hub/hub.log, {run_dir}/edge/*.log\n"
             "\nCtrl-C stops everything.\n",

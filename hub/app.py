@@ -11,9 +11,11 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from hub.api.main import api_router
 from hub.config import HubSettings
@@ -27,6 +29,7 @@ from hub.queue.service import QueueService, journal_key
 from hub.runtime import HubRuntime
 from hub.store import Store
 from hub.store.queue_sql import QueueStore
+from hub.web import pages
 from shekara import __version__
 
 log = logging.getLogger(__name__)
@@ -79,6 +82,9 @@ def create_app(
         lifespan=lifespan,
     )
     app.include_router(api_router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=Path(pages.__file__).with_name("static")),
+              name="static")  # fmt: skip
 
     @app.exception_handler(QueueError)
     async def refused(request: Request, exc: QueueError) -> JSONResponse:

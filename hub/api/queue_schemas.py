@@ -226,6 +226,14 @@ class WalkInIn(DriverIn):
     trailers: list[PlateIn] = Field(default_factory=list, max_length=3)
 
 
+class ChurnOut(BaseModel):
+    """One tractor's cancellations and driver changes (see docs/queue.md on resale)."""
+
+    tractor: str
+    cancellations: int
+    driver_changes: int
+
+
 class LoginIn(BaseModel):
     """Officer or operator credentials."""
 

@@ -39,8 +39,8 @@ def booking_plate(text: str, country: str) -> Plate:
             layouts = ", ".join(f.pattern for f in own)
             raise BadRequest(
                 f"{text!r} is not a {code} plate (layouts: {layouts}; 9 digit, A letter)",
-                field="plate",
-            )
+                field="plate", layouts=layouts,
+            )  # fmt: skip
         plate = fits[0].text
     elif not _GENERIC.match(plate):
         raise BadRequest(f"{text!r} is not a plate: 2 to 10 letters and digits", field="plate")

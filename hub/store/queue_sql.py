@@ -373,6 +373,18 @@ class QueueStore:
         )
         return [(r[0], r[1]) for r in rows]
 
+    def churn(self, since: str, limit: int = 50) -> list[tuple[str, str, int, int]]:
+        """(plate, country, cancellations, driver changes) per tractor since ``since``."""
+        rows = self._store._reader().execute(
+            "SELECT MAX(tractor_plate), MAX(tractor_country), "
+            "SUM(CASE WHEN state = 'cancelled' THEN 1 ELSE 0 END) AS cancels, "
+            "SUM(driver_changes) AS changes FROM bookings WHERE updated_at >= ? "
+            "GROUP BY tractor_key HAVING SUM(CASE WHEN state = 'cancelled' THEN 1 ELSE 0 END) > 0 "
+            "OR SUM(driver_changes) > 0 ORDER BY cancels + changes DESC LIMIT ?",
+            (since, limit),
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
     def count_by_state(self, direction: str | None = None) -> dict[str, int]:
         """Bookings per state (one direction, or all)."""
         where, params = ("WHERE direction = ?", (direction,)) if direction else ("", ())

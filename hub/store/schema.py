@@ -180,7 +180,11 @@ _V2 = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+# The no-show sweep looks for booked trucks whose slot has passed: with 100,000
+# bookings stored, the (state, direction) index alone scanned them all.
+_V3 = ("CREATE INDEX bookings_state_slot ON bookings (state, slot)",)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -7,6 +7,7 @@ Every route needs a login (401); every change also needs the session's CSRF toke
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timedelta
 
 from fastapi import APIRouter, HTTPException, status
 
@@ -15,12 +16,14 @@ from hub.api.queue_schemas import (
     BookingOut,
     CallIn,
     CapacityIn,
+    ChurnOut,
     DecisionIn,
     ReasonIn,
     Reference,
     WaitingOut,
     WalkInIn,
 )
+from shekara.wire import utc_timestamp
 
 router = APIRouter(prefix="/queue", tags=["queue: officers"])
 
@@ -82,6 +85,14 @@ def walk_in(body: WalkInIn, queue: QueueDep, session: OfficerDep) -> Reference:
         body.carrier, session.username,
     )  # fmt: skip
     return Reference(reference=reference, booking=BookingOut.of(booking))
+
+
+@router.get("/churn", response_model=list[ChurnOut])
+def churn(queue: QueueDep, session: SessionDep, days: int = 30) -> list[ChurnOut]:
+    """Tractors with cancellations or driver changes in the last ``days`` (resale signs)."""
+    since = utc_timestamp(queue.now() - timedelta(days=min(max(days, 1), 365)))
+    return [ChurnOut(tractor=f"{p} {c}", cancellations=n, driver_changes=d)
+            for p, c, n, d in queue.store.churn(since)]  # fmt: skip
 
 
 @router.get("/unmatched")

@@ -76,6 +76,7 @@ def test_an_unfinished_hold_is_released_after_ten_minutes(
     with pytest.raises(SlotFull):
         service.hold("kz-tm", Category.GENERAL, SLOT, ("101ABC02", "KZ"), [])
     clock.advance(minutes=10)
+    service.hold("kz-tm", Category.GENERAL, SLOT + timedelta(hours=1), ("100 ABC 02", "KZ"), [])
     service.hold("kz-tm", Category.GENERAL, SLOT, ("101ABC02", "KZ"), [])
     with pytest.raises(WrongState, match="expired"):
         service.complete(reference, "Aidos", "+77015550101", "")

@@ -113,3 +113,18 @@ def test_walk_ins_and_unmatched_reads(api: TestClient) -> None:
     _queue(api).on_passage("e9", "wait-out", ["999ZZZ02"], "KZ", SLOT)
     reads = api.get("/api/queue/unmatched", headers=headers).json()
     assert [r["plate"] for r in reads] == ["999ZZZ02"]
+
+
+def test_churn_counts_cancellations_and_driver_changes(api: TestClient) -> None:
+    queue = _queue(api)
+    for _ in range(2):
+        reference, _ = queue.book("kz-tm", Category.GENERAL, SLOT + timedelta(hours=5),
+                                  ("100ABC02", "KZ"), [], "Aidos", "+77015550101", "")  # fmt: skip
+        queue.cancel(reference)
+    reference, _ = queue.book("kz-tm", Category.GENERAL, SLOT + timedelta(hours=5),
+                              ("200ABC02", "KZ"), [], "Aidos", "+77015550101", "")  # fmt: skip
+    queue.change_driver(reference, "Berik", "+77015550202")
+    _login(api, "operator1")
+    rows = {r["tractor"]: r for r in api.get("/api/queue/churn").json()}
+    assert rows["100ABC02 KZ"]["cancellations"] == 2
+    assert rows["200ABC02 KZ"]["driver_changes"] == 1

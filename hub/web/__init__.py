@@ -1,0 +1,1 @@
+"""Server-rendered pages of the hub: driver portal, board, public queue page, officer console."""

@@ -22,8 +22,9 @@ from hub.api.deps import get_runtime
 from hub.auth import COOKIE, AuthError, Session, login, logout, session_of
 from hub.queue import views
 from hub.queue.journal import booking_id, parse_time
+from hub.queue.plates import booking_plate
 from hub.queue.policy import Category, State
-from hub.queue.records import NotFound, QueueError
+from hub.queue.records import BadRequest, NotFound, QueueError, RateLimited
 from hub.queue.service import QueueService, clean_reference
 from hub.web.i18n import LANGUAGES, pick, translations, when
 from shekara.wire import utc_timestamp
@@ -118,8 +119,6 @@ class Page:
 
 
 def _bad(message: str, field: str) -> QueueError:
-    from hub.queue.records import BadRequest
-
     return BadRequest(message, field=field)
 
 
@@ -236,8 +235,6 @@ def book_submit(
         except ValueError:
             raise _bad(page.gettext("Choose a direction and a cargo type."), "category") from None
         try:
-            from hub.queue.plates import booking_plate
-
             for text, country in trailers:
                 booking_plate(text, country)
         except QueueError as exc:
@@ -355,8 +352,6 @@ def reschedule_submit(
 
 
 def _limit(page: Page, phone: str | None) -> None:
-    from hub.queue.records import RateLimited
-
     limiter = get_runtime(page.request).limiter
     client = page.request.client.host if page.request.client else "?"
     if not limiter.allow(f"ip:{client}"):

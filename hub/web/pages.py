@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Cookie, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 
 from hub.api.deps import get_runtime
 from hub.auth import COOKIE, AuthError, Session, login, logout, session_of
@@ -441,11 +442,20 @@ async def officer_action(
     lang: Lang = None, lang_cookie: LangCookie = None,
 ) -> Response:  # fmt: skip
     """Call, skip, inspect, decide, capacity: a form with the session's CSRF token."""
+    # Async only to read the form; the queue's work (a lock, database writes) runs in
+    # the thread pool like every other route, never on the event loop.
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    return await run_in_threadpool(_officer_form, request, action, token, lang, lang_cookie, form)
+
+
+def _officer_form(
+    request: Request, action: str, token: str | None, lang: str | None,
+    lang_cookie: str | None, form: dict[str, str],
+) -> Response:  # fmt: skip
     page = Page(request, lang, lang_cookie)
     session = _session(page, token)
     if session is None:
         return page.redirect("/login")
-    form = {k: str(v) for k, v in (await request.form()).items()}
     if form.get("csrf") != session.csrf:
         return page.render("base.html", status_code=403, bad=True,
                            message=page.gettext("The form expired. Reload the page."))  # fmt: skip

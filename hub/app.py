@@ -29,7 +29,7 @@ from hub.queue.service import QueueService, journal_key
 from hub.runtime import HubRuntime
 from hub.store import Store
 from hub.store.queue_sql import QueueStore
-from hub.web import pages
+from hub.web import officer, pages
 from shekara import __version__
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,7 @@ def create_app(
     )
     app.include_router(api_router)
     app.include_router(pages.router)
+    app.include_router(officer.router)
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).with_name("static")),
               name="static")  # fmt: skip
 

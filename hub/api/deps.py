@@ -38,7 +38,7 @@ def get_queue(request: Request) -> QueueService:
 def client_limit(request: Request) -> None:
     """Refuse a client address over the booking rate limit (429)."""
     client = request.client.host if request.client else "?"
-    if not get_runtime(request).limiter.allow(f"ip:{client}"):
+    if not get_runtime(request).limiter.allow_client(client):
         raise RateLimited("too many requests from this address; wait a minute")
 
 

@@ -39,6 +39,14 @@ class RateLimiter:
             hits.append(now)
             return True
 
+    def allow_client(self, host: str) -> bool:
+        """Count a booking request from a client address."""
+        return self.allow(f"ip:{host}")
+
+    def allow_phone(self, phone: str) -> bool:
+        """Count a booking request for a phone number, however it was typed."""
+        return self.allow("phone:" + "".join(c for c in phone if c.isdigit()))
+
     def _sweep(self, now: float) -> None:
         self._last_sweep = now
         stale = [k for k, hits in self._hits.items() if not hits or now - hits[-1] >= WINDOW_S]

@@ -32,8 +32,7 @@ router = APIRouter(prefix="/queue", tags=["queue"])
 
 
 def _phone_limit(runtime: RuntimeDep, phone: str) -> None:
-    digits = "".join(c for c in phone if c.isdigit())
-    if not runtime.limiter.allow(f"phone:{digits}"):
+    if not runtime.limiter.allow_phone(phone):
         raise RateLimited("too many requests for this phone number; wait a minute")
 
 

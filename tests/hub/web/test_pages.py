@@ -4,31 +4,9 @@ the officer console's login and CSRF checks."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from queue_helpers import START, Clock
-
-from hub.app import create_app
-from hub.auth import hash_password
-from hub.config import HubSettings
-from hub.queue.service import QueueService
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(START)
-
-
-@pytest.fixture
-def web(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
-    settings = HubSettings(db_path=tmp_path / "hub.db")
-    with TestClient(create_app(settings, start_worker=False, clock=clock)) as client:
-        queue: QueueService = client.app.state.hub.queue  # type: ignore[attr-defined]
-        queue.store.add_user("officer1", hash_password("long enough pw"), "officer", "-")
-        yield client
 
 
 def _book(web: TestClient, plate: str = "123ABC02", lang: str = "ru") -> str:
@@ -94,23 +72,6 @@ def test_an_unknown_reference_is_404(web: TestClient) -> None:
     assert web.get("/b/AAAA-BBBB-CCCC-DDDD").status_code == 404
 
 
-def test_the_officer_console_needs_a_login_and_the_csrf_token(
-    web: TestClient, clock: Clock
-) -> None:
-    assert web.get("/officer", follow_redirects=False).headers["location"].startswith("/login")
-    bad = web.post("/login", data={"username": "officer1", "password": "wrong password!"})
-    assert bad.status_code == 401
-    web.post("/login", data={"username": "officer1", "password": "long enough pw"})
-    console = web.get("/officer?lang=en")
-    assert "Call next to entry-1" in console.text
-    csrf = re.search(r'name="csrf" value="([^"]+)"', console.text)
-    assert csrf is not None
-    call = {"direction": "kz-tm", "lane": "entry-1"}
-    assert web.post("/officer/call", data={**call, "csrf": "forged"}).status_code == 403
-    done = web.post("/officer/call?lang=en", data={**call, "csrf": csrf.group(1)})
-    assert done.status_code == 200 and "Nobody is waiting." in done.text
-
-
 def test_public_page_and_board_render(web: TestClient) -> None:
     _book(web)
     public = web.get("/?lang=tk")
@@ -118,16 +79,3 @@ def test_public_page_and_board_render(web: TestClient) -> None:
     board = web.get("/board?lang=ru")
     assert "Пока никого не вызвали" in board.text
     assert web.get("/static/style.css").status_code == 200
-
-
-def test_an_officer_registers_a_walk_in_from_the_console(web: TestClient) -> None:
-    web.post("/login", data={"username": "officer1", "password": "long enough pw"})
-    csrf = re.search(r'name="csrf" value="([^"]+)"', web.get("/officer").text)
-    assert csrf is not None
-    form = {"csrf": csrf.group(1), "direction": "kz-tm", "category": "empty",
-            "tractor": "555 zzz 02", "tractor_country": "KZ", "driver_name": "Walk In",
-            "phone": "+7 701 000 0000"}  # fmt: skip
-    page = web.post("/officer/walk-in?lang=ru", data=form)
-    assert "555ZZZ02 добавлен в живую очередь." in page.text
-    again = web.post("/officer/walk-in?lang=ru", data=form)
-    assert "уже есть действующая бронь" in again.text

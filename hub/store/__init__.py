@@ -1,6 +1,7 @@
 """The hub's persistence: records, schema migrations, and the SQLite store.
 
-Only :mod:`hub.store.sqlite` contains SQL; a PostgreSQL store would implement the same
+Only the modules of this package contain SQL (:mod:`hub.store.sqlite`, and the queue's
+``queue_sql``, ``journal_sql``, ``login_sql``); a PostgreSQL store would implement the same
 methods and leave every other module untouched.
 """
 

@@ -1,6 +1,7 @@
-"""The queue's SQL: bookings, plate locks, capacity, bans, the journal, users and sessions.
+"""The queue's SQL: bookings, plate locks, capacity, bans, unmatched reads, the cursor.
 
-Beside :mod:`hub.store.sqlite`, the only other module of the hub that speaks SQL.  It
+With :mod:`hub.store.journal_sql` and :mod:`hub.store.login_sql` (whose tables it
+inherits), the only SQL of the hub beside :mod:`hub.store.sqlite`.  It
 shares the store's connections: writes go through the single writer's transaction,
 so a capacity check, the insert, the plate locks and the journal entry are one atomic
 step (``BEGIN IMMEDIATE`` under the store's lock), and 200 clients racing for 10 slots
@@ -14,7 +15,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from hub.queue.journal import GENESIS, Entry, body_of, entry_hash
+from hub.queue.journal import Entry
 from hub.queue.policy import ACTIVE, Category, State, Stream
 from hub.queue.records import (
     Banned,
@@ -27,7 +28,8 @@ from hub.queue.records import (
     UnmatchedRead,
     WrongState,
 )
-from hub.store.sqlite import Store
+from hub.store.journal_sql import JournalTables
+from hub.store.login_sql import LoginTables
 
 BOOKING_COLUMNS = (
     "id, booking, checkpoint, direction, category, slot, stream, state, tractor_plate, "
@@ -53,69 +55,8 @@ def _booking_of(row: sqlite3.Row | tuple[Any, ...]) -> Booking:
     )  # fmt: skip
 
 
-def _entry_of(row: tuple[Any, ...]) -> Entry:
-    body = json.loads(row[0])
-    return Entry(
-        body["seq"], body["at"], body["kind"], body["booking"], body["data"], body["cause"],
-        row[1], row[2],
-    )  # fmt: skip
-
-
-class QueueStore:
+class QueueStore(JournalTables, LoginTables):
     """Domain-level access to the queue tables of a :class:`~hub.store.Store`."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    # --- journal ------------------------------------------------------------------
-
-    @staticmethod
-    def _append(conn: sqlite3.Connection, at: str, booking: str | None, note: JournalNote) -> Entry:
-        row = conn.execute("SELECT seq, hash FROM queue_journal ORDER BY seq DESC LIMIT 1")
-        last = row.fetchone()
-        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-        body = body_of(seq, at, note.kind, booking, note.data, note.cause)
-        digest = entry_hash(prev, body)
-        conn.execute(
-            "INSERT INTO queue_journal (seq, at, kind, booking, body, prev, hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (seq, at, note.kind, booking, json.dumps(body, ensure_ascii=False), prev, digest),
-        )
-        return Entry(seq, at, note.kind, booking, note.data, note.cause, prev, digest)
-
-    def append(self, at: str, note: JournalNote, booking: str | None = None) -> Entry:
-        """Append an entry that changes no booking (policy, capacity)."""
-        with self._store._transaction() as conn:
-            return self._append(conn, at, booking, note)
-
-    def journal(self, after: int = 0, limit: int = 1000) -> list[Entry]:
-        """Entries with seq > ``after``, oldest first."""
-        rows = self._store._reader().execute(
-            "SELECT body, prev, hash FROM queue_journal WHERE seq > ? ORDER BY seq LIMIT ?",
-            (after, limit),
-        )
-        return [_entry_of(r) for r in rows]
-
-    def journal_of(self, booking: str) -> list[Entry]:
-        """Every entry of one booking, oldest first."""
-        rows = self._store._reader().execute(
-            "SELECT body, prev, hash FROM queue_journal WHERE booking = ? ORDER BY seq",
-            (booking,),
-        )
-        return [_entry_of(r) for r in rows]
-
-    def last_entry(self, kind: str) -> Entry | None:
-        """The newest entry of ``kind``."""
-        row = (
-            self._store._reader()
-            .execute(
-                "SELECT body, prev, hash FROM queue_journal WHERE kind = ? "
-                "ORDER BY seq DESC LIMIT 1",
-                (kind,),
-            )
-            .fetchone()
-        )
-        return _entry_of(row) if row else None
 
     # --- capacity -----------------------------------------------------------------
 
@@ -385,15 +326,6 @@ class QueueStore:
         )
         return [(r[0], r[1], r[2], r[3]) for r in rows]
 
-    def count_by_state(self, direction: str | None = None) -> dict[str, int]:
-        """Bookings per state (one direction, or all)."""
-        where, params = ("WHERE direction = ?", (direction,)) if direction else ("", ())
-        rows = self._store._reader().execute(
-            f"SELECT state, COUNT(*) FROM bookings {where} GROUP BY state",  # noqa: S608
-            params,
-        )
-        return {r[0]: r[1] for r in rows}
-
     def add_ban(self, plate_key: str, until: str, reason: str, at: str, note: JournalNote) -> None:
         """Ban a tractor from booking until ``until``, journalled."""
         with self._store._transaction() as conn:
@@ -402,17 +334,6 @@ class QueueStore:
                 (plate_key, until, reason, at),
             )
             self._append(conn, at, None, note)
-
-    def ban_until(self, plate_key: str, now: str) -> str | None:
-        """When the ban on this plate key ends, or None when it is not banned."""
-        row = (
-            self._store._reader()
-            .execute(
-                "SELECT MAX(until) FROM bans WHERE plate_key = ? AND until > ?", (plate_key, now)
-            )
-            .fetchone()
-        )
-        return row[0] if row and row[0] else None
 
     # --- unmatched reads ------------------------------------------------------------
 
@@ -454,50 +375,3 @@ class QueueStore:
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
-
-    # --- users and sessions -----------------------------------------------------------
-
-    def add_user(self, username: str, password_hash: str, role: str, at: str) -> None:
-        """Create or replace a user."""
-        with self._store._transaction() as conn:
-            conn.execute(
-                "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, "
-                "role = excluded.role",
-                (username, password_hash, role, at),
-            )
-
-    def user(self, username: str) -> tuple[str, str] | None:
-        """(password hash, role) of a user, or None."""
-        row = (
-            self._store._reader()
-            .execute("SELECT password_hash, role FROM users WHERE username = ?", (username,))
-            .fetchone()
-        )
-        return (row[0], row[1]) if row else None
-
-    def add_session(self, token_hash: str, username: str, csrf: str, expires: str) -> None:
-        """Record a login session."""
-        with self._store._transaction() as conn:
-            conn.execute(
-                "INSERT INTO sessions (token_hash, username, csrf, expires) VALUES (?, ?, ?, ?)",
-                (token_hash, username, csrf, expires),
-            )
-
-    def session(self, token_hash: str, now: str) -> tuple[str, str, str] | None:
-        """(username, role, csrf token) of a live session, or None."""
-        row = (
-            self._store._reader()
-            .execute(
-                "SELECT s.username, u.role, s.csrf FROM sessions s JOIN users u "
-                "ON u.username = s.username WHERE s.token_hash = ? AND s.expires > ?",
-                (token_hash, now),
-            )
-            .fetchone()
-        )
-        return (row[0], row[1], row[2]) if row else None
-
-    def drop_session(self, token_hash: str) -> None:
-        """Log a session out."""
-        with self._store._transaction() as conn:
-            conn.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))

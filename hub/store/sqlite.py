@@ -1,4 +1,4 @@
-"""The SQLite store: the only module of the hub that speaks SQL.
+"""The SQLite store: devices, events, gaps, dead letters (the queue's tables: ``*_sql.py``).
 
 Queries are assembled from constant column lists and fixed conditions only; every
 value goes through a ``?`` parameter (hence the S608 waivers).

@@ -1,0 +1,56 @@
+"""Officer and operator logins: the ``users`` and ``sessions`` tables (see :mod:`hub.auth`)."""
+
+from __future__ import annotations
+
+from hub.store.sqlite import Store
+
+
+class LoginTables:
+    """The ``users`` and ``sessions`` tables of a :class:`~hub.store.Store`."""
+
+    _store: Store
+
+    def add_user(self, username: str, password_hash: str, role: str, at: str) -> None:
+        """Create or replace a user."""
+        with self._store._transaction() as conn:
+            conn.execute(
+                "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, "
+                "role = excluded.role",
+                (username, password_hash, role, at),
+            )
+
+    def user(self, username: str) -> tuple[str, str] | None:
+        """(password hash, role) of a user, or None."""
+        row = (
+            self._store._reader()
+            .execute("SELECT password_hash, role FROM users WHERE username = ?", (username,))
+            .fetchone()
+        )
+        return (row[0], row[1]) if row else None
+
+    def add_session(self, token_hash: str, username: str, csrf: str, expires: str) -> None:
+        """Record a login session."""
+        with self._store._transaction() as conn:
+            conn.execute(
+                "INSERT INTO sessions (token_hash, username, csrf, expires) VALUES (?, ?, ?, ?)",
+                (token_hash, username, csrf, expires),
+            )
+
+    def session(self, token_hash: str, now: str) -> tuple[str, str, str] | None:
+        """(username, role, csrf token) of a live session, or None."""
+        row = (
+            self._store._reader()
+            .execute(
+                "SELECT s.username, u.role, s.csrf FROM sessions s JOIN users u "
+                "ON u.username = s.username WHERE s.token_hash = ? AND s.expires > ?",
+                (token_hash, now),
+            )
+            .fetchone()
+        )
+        return (row[0], row[1], row[2]) if row else None
+
+    def drop_session(self, token_hash: str) -> None:
+        """Log a session out."""
+        with self._store._transaction() as conn:
+            conn.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))

@@ -18,9 +18,15 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from hub.api.main import api_router
+from hub.api.writer import SerialWriter
 from hub.config import HubSettings
+from hub.follower import EventFollower
 from hub.ingest import Ingestor
 from hub.mqtt_worker import IngestWorker
+from hub.notify.arrivals import ArrivalDesk, LaneBell
+from hub.notify.desk import NotifyDesk
+from hub.notify.feeder import ArrivalFeeder
+from hub.notify.terminal import LaneTerminal
 from hub.queue.feeder import LaneFeeder
 from hub.queue.policy import load_queue_config
 from hub.queue.ratelimit import RateLimiter
@@ -28,8 +34,11 @@ from hub.queue.records import QueueError
 from hub.queue.service import QueueService, journal_key
 from hub.runtime import HubRuntime
 from hub.store import Store
+from hub.store.arrival_sql import ArrivalTables
+from hub.store.notify_sql import NotifyStore
 from hub.store.queue_sql import QueueStore
 from hub.web import officer, pages
+from hub.web import terminal as terminal_pages
 from shekara import __version__
 
 log = logging.getLogger(__name__)
@@ -57,21 +66,37 @@ def create_app(
             journal_key(settings, queue_store), clock or (lambda: datetime.now(UTC)),
         )  # fmt: skip
         queue.publish_policy()
-        feeder = LaneFeeder(store, queue) if start_worker else None
         limiter = RateLimiter(queue.config.rate_per_minute)
-        app.state.hub = HubRuntime(settings, store, ingestor, worker, queue, feeder, limiter)
+        writer = SerialWriter()
+        notify_store = NotifyStore(store)
+        notify = NotifyDesk(notify_store, queue, settings.notify_deadline_hours, queue.now)
+        arrivals = ArrivalDesk(notify_store, ArrivalTables(store), LaneBell())
+        followers: tuple[EventFollower, ...] = ()
+        if start_worker:
+            followers = (
+                LaneFeeder(store, queue),
+                ArrivalFeeder(store, queue_store, queue.config.checkpoint, arrivals),
+            )
+        terminal = LaneTerminal(notify_store, arrivals.arrivals, queue)
+        app.state.hub = HubRuntime(
+            settings, store, ingestor, worker, queue, followers, limiter, writer, notify,
+            arrivals, terminal,
+        )  # fmt: skip
         log.info("database %s: %d events stored", settings.db_path, store.count_events())
+        for follower in followers:
+            follower.start()
+            if worker is not None:
+                worker.listeners.append(follower.wake)
         if worker is not None:
             worker.start()
-        if feeder is not None:
-            feeder.start()
         try:
             yield
         finally:
-            if feeder is not None:
-                feeder.stop()
+            for follower in followers:
+                follower.stop()
             if worker is not None:
                 worker.stop()
+            writer.close()
             store.close()
             log.info("hub stopped")
 
@@ -84,6 +109,7 @@ def create_app(
     app.include_router(api_router)
     app.include_router(pages.router)
     app.include_router(officer.router)
+    app.include_router(terminal_pages.router)
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).with_name("static")),
               name="static")  # fmt: skip
 

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from hub import queue_cli
+from hub import notify_cli, queue_cli
 from hub.config import EXAMPLE_TOML, HubSettings, load_settings
 from shekara.errors import ConfigError, ShekaraError
 from shekara.keys import load_public_key
@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--json", action="store_true", help="JSON instead of a table")
     _db_options(lst)
     queue_cli.add_commands(sub, _db_options)
+    notify_cli.add_commands(sub, _db_options)
     return parser
 
 
@@ -68,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _init_config(args.path, args.force)
         if args.command in ("queue", "user"):
             return queue_cli.run(args, _db_path)
+        if args.command == "carrier":
+            return notify_cli.run(args, _db_path)
         if args.device_command == "add":
             return _device_add(args)
         return _device_list(args)

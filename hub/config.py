@@ -86,6 +86,10 @@ class HubSettings(BaseSettings):
         "development makes one per database",
     )
     session_hours: float = Field(12, gt=0, le=24 * 7, description="Officer login lifetime")
+    notify_deadline_hours: float = Field(
+        2, ge=0, le=72,
+        description="A notification must arrive this long before its ETA window (EAEU: 2 h)",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _defaults_and_production(self) -> HubSettings:
@@ -190,4 +194,5 @@ log_level = "INFO"
 # queue_config = "queue.toml"  # the checkpoint's lanes, capacity and rules
 # journal_key = "..."          # better: SHEKARA_HUB_JOURNAL_KEY; 32+ characters
 session_hours = 12
+notify_deadline_hours = 2       # pre-arrival notifications: hours before the ETA
 """

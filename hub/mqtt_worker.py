@@ -15,6 +15,7 @@ import queue
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,8 @@ class IngestWorker:
         self.ingestor = ingestor
         self.planner = ResendPlanner(settings.gap_resend_after_s)
         self.resends_sent = 0
+        # Called after each commit: the followers then look for new events at once.
+        self.listeners: list[Callable[[], None]] = []
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._connected = threading.Event()
         self._stopping = threading.Event()
@@ -226,6 +229,8 @@ class IngestWorker:
             for item in items:
                 if item.qos and item.generation == self._generation:
                     self._client.ack(item.mid, item.qos)
+        for listener in self.listeners:
+            listener()
 
     def _send_resends(self) -> None:
         if not self.connected:

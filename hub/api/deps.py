@@ -1,4 +1,10 @@
-"""Dependencies of the route handlers, as ``Annotated`` aliases."""
+"""Dependencies of the route handlers, as ``Annotated`` aliases.
+
+The ones that only read ``app.state`` are ``async``: FastAPI runs a plain ``def``
+dependency in the thread pool, and three such hops per request cost more than the
+booking itself under load (docs/benchmarks.md).  Those that touch the database stay
+plain functions, so they run off the event loop.
+"""
 
 from __future__ import annotations
 
@@ -6,39 +12,70 @@ from typing import Annotated
 
 from fastapi import Cookie, Depends, Header, HTTPException, Request, status
 
+from hub.api.writer import SerialWriter
 from hub.auth import COOKIE, Role, Session, session_of
 from hub.config import HubSettings
+from hub.notify.desk import NotifyDesk, token_hash
 from hub.queue.records import RateLimited
 from hub.queue.service import QueueService
 from hub.runtime import HubRuntime
 from hub.store import Store
 
 
-def get_runtime(request: Request) -> HubRuntime:
+def runtime_of(request: Request) -> HubRuntime:
     """The running hub's parts (set by the lifespan)."""
     runtime: HubRuntime = request.app.state.hub
     return runtime
 
 
-def get_store(request: Request) -> Store:
+async def get_runtime(request: Request) -> HubRuntime:
+    """The running hub's parts, as a dependency."""
+    return runtime_of(request)
+
+
+async def get_store(request: Request) -> Store:
     """The database."""
-    return get_runtime(request).store
+    return runtime_of(request).store
 
 
-def get_settings(request: Request) -> HubSettings:
+async def get_settings(request: Request) -> HubSettings:
     """The settings the hub runs with."""
-    return get_runtime(request).settings
+    return runtime_of(request).settings
 
 
-def get_queue(request: Request) -> QueueService:
+async def get_queue(request: Request) -> QueueService:
     """The checkpoint's queue."""
-    return get_runtime(request).queue
+    return runtime_of(request).queue
 
 
-def client_limit(request: Request) -> None:
+async def get_writer(request: Request) -> SerialWriter:
+    """The single thread the public booking routes change the queue on."""
+    return runtime_of(request).writer
+
+
+async def get_notify(request: Request) -> NotifyDesk:
+    """The notification desk."""
+    return runtime_of(request).notify
+
+
+def get_carrier(request: Request, authorization: Annotated[str | None, Header()] = None) -> str:
+    """The carrier whose API token is in ``Authorization: Bearer …`` (401 without one)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    carrier = None
+    if scheme.lower() == "bearer" and token:
+        carrier = runtime_of(request).notify.store.carrier_of(token_hash(token.strip()))
+    if carrier is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "a carrier API token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )  # fmt: skip
+    return carrier
+
+
+async def client_limit(request: Request) -> None:
     """Refuse a client address over the booking rate limit (429)."""
     client = request.client.host if request.client else "?"
-    if not get_runtime(request).limiter.allow_client(client):
+    if not runtime_of(request).limiter.allow_client(client):
         raise RateLimited("too many requests from this address; wait a minute")
 
 
@@ -46,14 +83,14 @@ def get_session(
     request: Request, token: Annotated[str | None, Cookie(alias=COOKIE)] = None
 ) -> Session:
     """The logged-in officer or operator (401 without a live session)."""
-    runtime = get_runtime(request)
+    runtime = runtime_of(request)
     session = session_of(runtime.queue.store, token, runtime.queue.now())
     if session is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "log in first")
     return session
 
 
-def officer_write(
+async def officer_write(
     session: Annotated[Session, Depends(get_session)],
     csrf: Annotated[str | None, Header(alias="X-CSRF-Token")] = None,
 ) -> Session:
@@ -63,7 +100,7 @@ def officer_write(
     return session
 
 
-def operator_write(session: Annotated[Session, Depends(officer_write)]) -> Session:
+async def operator_write(session: Annotated[Session, Depends(officer_write)]) -> Session:
     """An operator's state-changing session (403 for officers)."""
     if session.role is not Role.OPERATOR:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "operators only")
@@ -72,6 +109,9 @@ def operator_write(session: Annotated[Session, Depends(officer_write)]) -> Sessi
 
 RuntimeDep = Annotated[HubRuntime, Depends(get_runtime)]
 QueueDep = Annotated[QueueService, Depends(get_queue)]
+WriterDep = Annotated[SerialWriter, Depends(get_writer)]
+NotifyDep = Annotated[NotifyDesk, Depends(get_notify)]
+CarrierDep = Annotated[str, Depends(get_carrier)]
 SessionDep = Annotated[Session, Depends(get_session)]
 OfficerDep = Annotated[Session, Depends(officer_write)]
 OperatorDep = Annotated[Session, Depends(operator_write)]

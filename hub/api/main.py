@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from hub.api.routes import auth, dead_letters, devices, events, health, officer, queue
+from hub.api.routes import (
+    auth,
+    dead_letters,
+    devices,
+    events,
+    health,
+    lanes,
+    notify,
+    officer,
+    queue,
+)
 
 api_router = APIRouter()
 api_router.include_router(health.router)
@@ -14,3 +24,5 @@ api_router.include_router(dead_letters.router, prefix="/api")
 api_router.include_router(queue.router, prefix="/api")
 api_router.include_router(officer.router, prefix="/api")
 api_router.include_router(auth.router, prefix="/api")
+api_router.include_router(notify.router, prefix="/api")
+api_router.include_router(lanes.router, prefix="/api")

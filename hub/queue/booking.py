@@ -42,41 +42,7 @@ class BookingDesk(QueueCore):
         client: str = "",
     ) -> tuple[str, Booking]:
         """Hold a slot for :attr:`QueueConfig.hold_minutes`; returns (reference, booking)."""
-        self._direction(direction)
-        now = self.now()
-        slot = hour_start(slot)
-        if slot < hour_start(now):
-            raise BadRequest("the slot is in the past", field="slot")
-        if slot > now + timedelta(days=self.config.booking_horizon_days):
-            raise BadRequest(
-                f"slots open {self.config.booking_horizon_days} days ahead", field="slot"
-            )
-        plates = self._plates(tractor, trailers)
-        reference = new_reference()
-        ref_id = booking_id(reference)
-        expires = now + timedelta(minutes=self.config.hold_minutes)
-        new = NewBooking(
-            booking=ref_id, checkpoint=self.config.checkpoint, direction=direction,
-            category=category, slot=utc_timestamp(slot), stream=Stream.BOOKED,
-            state=State.HELD, tractor=plates[0], trailers=tuple(plates[1:]),
-            hold_expires=utc_timestamp(expires), client=client,
-        )  # fmt: skip
-        note = JournalNote(
-            "held",
-            {**self._slot_data(direction, category, slot, Stream.BOOKED),
-             "plates": [keyed(self._key, p.key) for p in plates],
-             "expires": utc_timestamp(expires)},
-            {"driver": ""},
-        )  # fmt: skip
-        capacity = self.capacity(direction, category, slot)
-        try:
-            booking = self.store.insert_booking(new, capacity, utc_timestamp(now), note)
-        except PlateBusy:
-            # The lock may belong to a hold that ran out and was not swept yet.
-            if not self.sweep():
-                raise
-            booking = self.store.insert_booking(new, capacity, utc_timestamp(now), note)
-        return reference, booking
+        return self._take_slot(direction, category, slot, tractor, trailers, client, None)
 
     @serialised
     def complete(self, reference: str, driver_name: str, phone: str, carrier: str) -> Booking:
@@ -118,10 +84,58 @@ class BookingDesk(QueueCore):
         carrier: str,
         client: str = "",
     ) -> tuple[str, Booking]:
-        """Hold and complete in one step (the REST API's single call)."""
-        clean_person(driver_name, phone, carrier)  # refuse bad details before taking a slot
-        reference, _ = self.hold(direction, category, slot, tractor, trailers, client)
-        return reference, self.complete(reference, driver_name, phone, carrier)
+        """Book in one step (the REST API's single call): one transaction, no hold."""
+        person = clean_person(driver_name, phone, carrier)
+        return self._take_slot(direction, category, slot, tractor, trailers, client, person)
+
+    def _take_slot(
+        self,
+        direction: str,
+        category: Category,
+        slot: datetime,
+        tractor: tuple[str, str],
+        trailers: list[tuple[str, str]],
+        client: str,
+        person: tuple[str, str, str] | None,
+    ) -> tuple[str, Booking]:
+        """Insert a hold (``person`` None) or a finished booking, checks and journal included."""
+        self._direction(direction)
+        now = self.now()
+        slot = hour_start(slot)
+        if slot < hour_start(now):
+            raise BadRequest("the slot is in the past", field="slot")
+        if slot > now + timedelta(days=self.config.booking_horizon_days):
+            raise BadRequest(
+                f"slots open {self.config.booking_horizon_days} days ahead", field="slot"
+            )
+        plates = self._plates(tractor, trailers)
+        reference = new_reference()
+        data = {**self._slot_data(direction, category, slot, Stream.BOOKED),
+                "plates": [keyed(self._key, p.key) for p in plates]}  # fmt: skip
+        if person is None:
+            expires: str | None = utc_timestamp(now + timedelta(minutes=self.config.hold_minutes))
+            state, name, phone, carrier = State.HELD, "", "", ""
+            note = JournalNote("held", {**data, "expires": expires}, {"driver": ""})
+        else:
+            expires, state, (name, phone, carrier) = None, State.BOOKED, person
+            note = JournalNote("booked", {**data, "phone": keyed(self._key, phone)},
+                               {"driver": ""})  # fmt: skip
+        new = NewBooking(
+            booking=booking_id(reference), checkpoint=self.config.checkpoint,
+            direction=direction, category=category, slot=utc_timestamp(slot),
+            stream=Stream.BOOKED, state=state, tractor=plates[0], trailers=tuple(plates[1:]),
+            driver_name=name, driver_phone=phone, carrier=carrier, hold_expires=expires,
+            client=client,
+        )  # fmt: skip
+        capacity = self.capacity(direction, category, slot)
+        try:
+            booking = self.store.insert_booking(new, capacity, utc_timestamp(now), note)
+        except PlateBusy:
+            # The lock may belong to a hold that ran out and was not swept yet.
+            if not self.sweep():
+                raise
+            booking = self.store.insert_booking(new, capacity, utc_timestamp(now), note)
+        return reference, booking
 
     @serialised
     def walk_in(

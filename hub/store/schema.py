@@ -184,7 +184,96 @@ _V2 = (
 # bookings stored, the (state, direction) index alone scanned them all.
 _V3 = ("CREATE INDEX bookings_state_slot ON bookings (state, slot)",)
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+# Pre-arrival notifications (hub.notify): every amendment kept whole; the identifiers
+# a lane can see (plates, containers, seals, SSCCs) indexed for matching and search;
+# what each lane saw of each vehicle and the match it gave (arrivals); carriers' API
+# tokens (only their SHA-256).
+_V4 = (
+    """
+    CREATE TABLE notifications (
+        id            INTEGER PRIMARY KEY,
+        submitter     TEXT NOT NULL,
+        notification  TEXT NOT NULL,
+        amendment     INTEGER NOT NULL,
+        received_at   TEXT NOT NULL,
+        submitted_at  TEXT NOT NULL,
+        direction     TEXT NOT NULL,
+        eta_from      TEXT NOT NULL,
+        eta_to        TEXT NOT NULL,
+        booking       TEXT,
+        body          TEXT NOT NULL,
+        digest        TEXT NOT NULL,
+        UNIQUE (submitter, notification, amendment)
+    )
+    """,
+    """
+    CREATE TABLE notification_heads (
+        submitter     TEXT NOT NULL,
+        notification  TEXT NOT NULL,
+        latest        INTEGER NOT NULL REFERENCES notifications (id),
+        state         TEXT NOT NULL DEFAULT 'open',
+        updated_at    TEXT NOT NULL,
+        PRIMARY KEY (submitter, notification)
+    )
+    """,
+    "CREATE INDEX notification_heads_state ON notification_heads (state, latest)",
+    """
+    CREATE TABLE notification_keys (
+        version       INTEGER NOT NULL REFERENCES notifications (id),
+        kind          TEXT NOT NULL,
+        key           TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX notification_keys_key ON notification_keys (kind, key)",
+    "CREATE INDEX notification_keys_version ON notification_keys (version)",
+    """
+    CREATE TABLE arrivals (
+        id            INTEGER PRIMARY KEY,
+        lane          TEXT NOT NULL,
+        started_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL,
+        sighting      TEXT NOT NULL,
+        result        TEXT NOT NULL,
+        version       INTEGER REFERENCES notifications (id),
+        level         TEXT NOT NULL,
+        score         REAL NOT NULL,
+        decided       INTEGER NOT NULL DEFAULT 0
+    )
+    """,
+    "CREATE INDEX arrivals_lane ON arrivals (lane, id)",
+    """
+    CREATE TABLE decisions (
+        seq           INTEGER PRIMARY KEY,
+        at            TEXT NOT NULL,
+        officer       TEXT NOT NULL,
+        arrival       INTEGER NOT NULL REFERENCES arrivals (id),
+        action        TEXT NOT NULL,
+        body          TEXT NOT NULL,
+        prev          TEXT NOT NULL,
+        hash          TEXT NOT NULL UNIQUE
+    )
+    """,
+    "CREATE INDEX decisions_arrival ON decisions (arrival)",
+    # Append-only: the audit log refuses to be edited, even by the hub's own SQL.
+    """
+    CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
+    BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END
+    """,
+    """
+    CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions
+    BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END
+    """,
+    """
+    CREATE TABLE carrier_tokens (
+        token_hash    TEXT PRIMARY KEY,
+        carrier       TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        revoked_at    TEXT
+    )
+    """,
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

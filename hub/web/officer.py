@@ -13,7 +13,7 @@ from fastapi import APIRouter, Cookie, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from hub.api.deps import get_runtime
+from hub.api.deps import runtime_of
 from hub.auth import COOKIE, AuthError, Session, login, logout, session_of
 from hub.queue.policy import Category, State
 from hub.queue.records import NotFound, QueueError
@@ -43,7 +43,7 @@ def login_submit(
 ) -> Response:
     """Log in; the session cookie is httponly and SameSite=Strict."""
     page = Page(request, lang, lang_cookie)
-    settings = get_runtime(request).settings
+    settings = runtime_of(request).settings
     try:
         token, _ = login(page.queue.store, username, password, page.queue.now(),
                          settings.session_hours)  # fmt: skip

@@ -18,7 +18,7 @@ from fastapi import Cookie, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from hub.api.deps import get_runtime
+from hub.api.deps import runtime_of
 from hub.queue.journal import parse_time
 from hub.queue.policy import Category
 from hub.queue.records import BadRequest, QueueError
@@ -64,7 +64,7 @@ class Page:
 
     def __init__(self, request: Request, lang_query: str | None, lang_cookie: str | None) -> None:
         self.request = request
-        self.queue: QueueService = get_runtime(request).queue
+        self.queue: QueueService = runtime_of(request).queue
         self.lang = pick(lang_query, lang_cookie, request.headers.get("accept-language"))
         self.set_cookie = lang_query in LANGUAGES
         self.gettext = translations(self.lang).gettext
@@ -121,8 +121,8 @@ def bad_request(message: str, field: str) -> QueueError:
 def form_errors(exc: QueueError, page: Page) -> dict[str, Any]:
     """What a form template shows of a refusal: the message and the field at fault."""
     field = exc.details.get("field")
-    if field == "plate":  # the form has two plate fields: say which
-        field = "trailer" if exc.details.get("trailer") else "tractor"
+    if field == "plate":  # the form has several plate fields: say which
+        field = exc.details.get("trailer") or "tractor"
     return {"message": message_of(exc, page.gettext), "field": field}
 
 

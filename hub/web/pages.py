@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from hub.api.deps import get_runtime
+from hub.api.deps import runtime_of
 from hub.queue import views
 from hub.queue.journal import booking_id
 from hub.queue.plates import booking_plate
@@ -82,6 +82,8 @@ def book_submit(
     tractor_country: Annotated[str, Form()] = "KZ",
     trailer: Annotated[str, Form()] = "",
     trailer_country: Annotated[str, Form()] = "KZ",
+    trailer2: Annotated[str, Form()] = "",
+    trailer2_country: Annotated[str, Form()] = "KZ",
     lang: Lang = None,
     lang_cookie: LangCookie = None,
 ) -> Response:
@@ -89,11 +91,14 @@ def book_submit(
     page = Page(request, lang, lang_cookie)
     form = {"direction": direction, "category": category, "day": day, "hour": int(hour or 0),
             "tractor": tractor, "tractor_country": tractor_country, "trailer": trailer,
-            "trailer_country": trailer_country}  # fmt: skip
+            "trailer_country": trailer_country, "trailer2": trailer2,
+            "trailer2_country": trailer2_country}  # fmt: skip
     try:
         _limit(page, None)
         slot = page.local_slot(day, hour)
-        trailers = [(trailer, trailer_country)] if trailer.strip() else []
+        given = [("trailer", trailer, trailer_country), ("trailer2", trailer2, trailer2_country)]
+        given = [g for g in given if g[1].strip()]
+        trailers = [(text, country) for _, text, country in given]
         try:
             page.queue.config_direction(direction)
             chosen = Category(category)
@@ -101,12 +106,12 @@ def book_submit(
             raise bad_request(
                 page.gettext("Choose a direction and a cargo type."), "category"
             ) from None
-        try:
-            for text, country in trailers:
+        for name, text, country in given:
+            try:
                 booking_plate(text, country)
-        except QueueError as exc:
-            exc.details["trailer"] = True
-            raise
+            except QueueError as exc:
+                exc.details["trailer"] = name  # which plate field to mark
+                raise
         reference, _ = page.queue.hold(direction, chosen, slot, (tractor, tractor_country),
                                        trailers, "web")  # fmt: skip
     except QueueError as exc:
@@ -219,7 +224,7 @@ def reschedule_submit(
 
 
 def _limit(page: Page, phone: str | None) -> None:
-    limiter = get_runtime(page.request).limiter
+    limiter = runtime_of(page.request).limiter
     client = page.request.client.host if page.request.client else "?"
     if not limiter.allow_client(client) or (phone and not limiter.allow_phone(phone)):
         raise RateLimited(page.gettext("Too many requests. Wait a minute and try again."))

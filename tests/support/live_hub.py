@@ -17,9 +17,12 @@ from shekara.localbroker import free_port
 
 
 @contextmanager
-def live_hub(settings: HubSettings, clock: Callable[[], datetime]) -> Iterator[tuple[str, FastAPI]]:
-    """(base URL, app) of a hub serving HTTP (no MQTT worker) until the block ends."""
-    app = create_app(settings, start_worker=False, clock=clock)
+def live_hub(
+    settings: HubSettings, clock: Callable[[], datetime], start_worker: bool = False
+) -> Iterator[tuple[str, FastAPI]]:
+    """(base URL, app) of a hub serving HTTP until the block ends; with ``start_worker``
+    also its MQTT worker and feeders (``settings`` then name a broker)."""
+    app = create_app(settings, start_worker=start_worker, clock=clock)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")

@@ -6,8 +6,9 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
 
-from hub.api.deps import ClientLimit, QueueDep, RuntimeDep
+from hub.api.deps import ClientLimit, QueueDep, RuntimeDep, WriterDep
 from hub.api.queue_schemas import (
     BoardOut,
     BookingIn,
@@ -53,10 +54,11 @@ def slots(
 
 
 @router.post("/holds", response_model=Reference, status_code=201, dependencies=[ClientLimit])
-def hold(body: HoldIn, queue: QueueDep) -> Reference:
+async def hold(body: HoldIn, queue: QueueDep, write: WriterDep) -> Reference:
     """Hold a slot for a few minutes; complete it with POST .../{reference}/complete."""
-    reference, booking = queue.hold(
-        body.direction, body.category, body.slot, (body.tractor.plate, body.tractor.country),
+    reference, booking = await write(
+        queue.hold, body.direction, body.category, body.slot,
+        (body.tractor.plate, body.tractor.country),
         [(t.plate, t.country) for t in body.trailers], "api",
     )  # fmt: skip
     return Reference(reference=reference, booking=BookingOut.of(booking))
@@ -65,20 +67,25 @@ def hold(body: HoldIn, queue: QueueDep) -> Reference:
 @router.post(
     "/bookings/{reference}/complete", response_model=BookingOut, dependencies=[ClientLimit]
 )
-def complete(reference: str, body: DriverIn, queue: QueueDep, runtime: RuntimeDep) -> BookingOut:
+async def complete(
+    reference: str, body: DriverIn, queue: QueueDep, runtime: RuntimeDep, write: WriterDep
+) -> BookingOut:
     """Turn a hold into a booking with the driver's details."""
     _phone_limit(runtime, body.phone)
-    return BookingOut.of(queue.complete(reference, body.driver_name, body.phone, body.carrier))
+    booking = await write(queue.complete, reference, body.driver_name, body.phone, body.carrier)
+    return BookingOut.of(booking)
 
 
 @router.post("/bookings", response_model=Reference, status_code=201, dependencies=[ClientLimit])
-def book(body: BookingIn, queue: QueueDep, runtime: RuntimeDep) -> Reference:
-    """Hold and complete in one call."""
+async def book(
+    body: BookingIn, queue: QueueDep, runtime: RuntimeDep, write: WriterDep
+) -> Reference:
+    """Book in one call."""
     _phone_limit(runtime, body.phone)
-    reference, booking = queue.book(
-        body.direction, body.category, body.slot, (body.tractor.plate, body.tractor.country),
-        [(t.plate, t.country) for t in body.trailers], body.driver_name, body.phone,
-        body.carrier, "api",
+    reference, booking = await write(
+        queue.book, body.direction, body.category, body.slot,
+        (body.tractor.plate, body.tractor.country), [(t.plate, t.country) for t in body.trailers],
+        body.driver_name, body.phone, body.carrier, "api",
     )  # fmt: skip
     return Reference(reference=reference, booking=BookingOut.of(booking))
 
@@ -86,32 +93,40 @@ def book(body: BookingIn, queue: QueueDep, runtime: RuntimeDep) -> Reference:
 # Not rate-limited: pages poll it, drivers behind one yard's NAT share an address, and
 # 80 random bits are not guessed by asking faster.
 @router.get("/bookings/{reference}", response_model=StatusOut)
-def status(reference: str, queue: QueueDep) -> StatusOut:
+async def status(reference: str, queue: QueueDep) -> StatusOut:
     """A booking with its position and estimated call time (404 for an unknown reference)."""
-    return StatusOut.of(queue.status(reference))
+    # async with one explicit hop: a sync route would take a second one to check the response
+    return StatusOut.of(await run_in_threadpool(queue.status, reference))
 
 
 @router.post("/bookings/{reference}/cancel", response_model=BookingOut, dependencies=[ClientLimit])
-def cancel(reference: str, queue: QueueDep) -> BookingOut:
+async def cancel(reference: str, queue: QueueDep, write: WriterDep) -> BookingOut:
     """Cancel (refused within the cutoff before the slot)."""
-    return BookingOut.of(queue.cancel(reference))
+    return BookingOut.of(await write(queue.cancel, reference))
 
 
 @router.post(
     "/bookings/{reference}/reschedule", response_model=BookingOut, dependencies=[ClientLimit]
 )
-def reschedule(reference: str, body: RescheduleIn, queue: QueueDep) -> BookingOut:
+async def reschedule(
+    reference: str, body: RescheduleIn, queue: QueueDep, write: WriterDep
+) -> BookingOut:
     """Move to another hour; the plates stay."""
-    return BookingOut.of(queue.reschedule(reference, body.slot))
+    return BookingOut.of(await write(queue.reschedule, reference, body.slot))
 
 
 @router.post("/bookings/{reference}/driver", response_model=BookingOut, dependencies=[ClientLimit])
-def change_driver(
-    reference: str, body: DriverChangeIn, queue: QueueDep, runtime: RuntimeDep
+async def change_driver(
+    reference: str,
+    body: DriverChangeIn,
+    queue: QueueDep,
+    runtime: RuntimeDep,
+    write: WriterDep,
 ) -> BookingOut:
     """Hand the booking to another driver (counted; see docs/queue.md)."""
     _phone_limit(runtime, body.phone)
-    return BookingOut.of(queue.change_driver(reference, body.driver_name, body.phone))
+    booking = await write(queue.change_driver, reference, body.driver_name, body.phone)
+    return BookingOut.of(booking)
 
 
 @router.get("/board", response_model=BoardOut)

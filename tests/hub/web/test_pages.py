@@ -79,3 +79,23 @@ def test_public_page_and_board_render(web: TestClient) -> None:
     board = web.get("/board?lang=ru")
     assert "Пока никого не вызвали" in board.text
     assert web.get("/static/style.css").status_code == 200
+
+
+def test_a_road_train_books_with_both_trailers(web: TestClient) -> None:
+    form = {"direction": "kz-tm", "category": "general", "day": "2026-11-21", "hour": "15",
+            "tractor": "123ABC02", "trailer": "456ABD02", "trailer2": "457 ABD 02"}  # fmt: skip
+    held = web.post("/book?lang=en", data=form, follow_redirects=False)
+    assert held.status_code == 303, held.text
+    reference = held.headers["location"].split("/book/")[1].split("?")[0]
+    status = web.get(f"/api/queue/bookings/{reference}").json()
+    assert status["booking"]["trailers"] == ["456ABD02 KZ", "457ABD02 KZ"]
+
+
+def test_a_bad_second_trailer_is_marked_on_its_own_field(web: TestClient) -> None:
+    form = {"direction": "kz-tm", "category": "general", "day": "2026-11-21", "hour": "15",
+            "tractor": "123ABC02", "trailer": "456ABD02", "trailer2": "4"}  # fmt: skip
+    page = web.post("/book?lang=en", data=form)
+    assert page.status_code == 422
+    error = re.search(r'<label class="field-error">(.*?)</label>', page.text, re.S)
+    assert error and 'name="trailer2"' in error.group(1)
+    assert "Not a plate of this country" in error.group(1)

@@ -95,6 +95,6 @@ def test_slots_stats_board_and_journal_are_public(api: TestClient) -> None:
     assert api.get("/api/queue/stats", params={"direction": "kz-tm"}).json()["waiting"] == 0
     assert api.get("/api/queue/board", params={"direction": "kz-tm"}).json()["called"] == []
     entries = api.get("/api/queue/journal").json()
-    assert [e["kind"] for e in entries] == ["policy", "held", "booked"]
+    assert [e["kind"] for e in entries] == ["policy", "booked"]
     verdict = api.get("/api/queue/journal/verify").json()
-    assert verdict["ok"] and verdict["entries"] == 3
+    assert verdict["ok"] and verdict["entries"] == 2

@@ -1,0 +1,1 @@
+"""Pre-arrival notifications: intake, amendments, and matching against what lanes see."""

@@ -43,11 +43,11 @@ def add_commands(
     export.add_argument("--out", type=Path, help="output file (default: standard output)")
     db_options(export)
 
-    user = sub.add_parser("user", help="officer and operator logins")
+    user = sub.add_parser("user", help="officer, operator and admin logins")
     usub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
     add = usub.add_parser("add", help="create a login, or set its password and role")
     add.add_argument("username")
-    add.add_argument("--role", choices=["officer", "operator"], default="officer")
+    add.add_argument("--role", choices=["officer", "operator", "admin"], default="officer")
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )

@@ -101,10 +101,22 @@ async def officer_write(
 
 
 async def operator_write(session: Annotated[Session, Depends(officer_write)]) -> Session:
-    """An operator's state-changing session (403 for officers)."""
-    if session.role is not Role.OPERATOR:
+    """An operator's (or admin's) state-changing session (403 for officers)."""
+    if not session.role.allows(Role.OPERATOR):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "operators only")
     return session
+
+
+async def admin_read(session: Annotated[Session, Depends(get_session)]) -> Session:
+    """An admin's session (403 for everyone else)."""
+    if not session.role.allows(Role.ADMIN):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only")
+    return session
+
+
+async def admin_write(session: Annotated[Session, Depends(officer_write)]) -> Session:
+    """An admin's state-changing session (CSRF checked; 403 for everyone else)."""
+    return await admin_read(session)
 
 
 RuntimeDep = Annotated[HubRuntime, Depends(get_runtime)]
@@ -115,6 +127,8 @@ CarrierDep = Annotated[str, Depends(get_carrier)]
 SessionDep = Annotated[Session, Depends(get_session)]
 OfficerDep = Annotated[Session, Depends(officer_write)]
 OperatorDep = Annotated[Session, Depends(operator_write)]
+AdminDep = Annotated[Session, Depends(admin_read)]
+AdminWriteDep = Annotated[Session, Depends(admin_write)]
 ClientLimit = Depends(client_limit)
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[HubSettings, Depends(get_settings)]

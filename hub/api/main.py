@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from hub.api.routes import (
+    admin,
     auth,
     dead_letters,
     devices,
@@ -26,3 +27,4 @@ api_router.include_router(officer.router, prefix="/api")
 api_router.include_router(auth.router, prefix="/api")
 api_router.include_router(notify.router, prefix="/api")
 api_router.include_router(lanes.router, prefix="/api")
+api_router.include_router(admin.router, prefix="/api")

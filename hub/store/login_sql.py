@@ -1,4 +1,4 @@
-"""Officer and operator logins: the ``users`` and ``sessions`` tables (see :mod:`hub.auth`)."""
+"""Logins: the ``users`` and ``sessions`` tables (see :mod:`hub.auth`)."""
 
 from __future__ import annotations
 
@@ -20,14 +20,47 @@ class LoginTables:
                 (username, password_hash, role, at),
             )
 
-    def user(self, username: str) -> tuple[str, str] | None:
-        """(password hash, role) of a user, or None."""
+    def user(self, username: str) -> tuple[str, str, int, str | None] | None:
+        """(password hash, role, failed logins in a row, locked until) of a user, or None."""
         row = (
             self._store._reader()
-            .execute("SELECT password_hash, role FROM users WHERE username = ?", (username,))
+            .execute(
+                "SELECT password_hash, role, failed_logins, locked_until FROM users "
+                "WHERE username = ?",
+                (username,),
+            )
             .fetchone()
         )
-        return (row[0], row[1]) if row else None
+        return (row[0], row[1], row[2], row[3]) if row else None
+
+    def login_failed(self, username: str, max_failures: int, lock_until: str) -> None:
+        """Count a failed login; the ``max_failures``-th in a row locks the account."""
+        with self._store._transaction() as conn:
+            conn.execute(
+                "UPDATE users SET failed_logins = failed_logins + 1, locked_until = CASE "
+                "WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END WHERE username = ?",
+                (max_failures, lock_until, username),
+            )
+            conn.execute(
+                "UPDATE users SET failed_logins = 0 WHERE username = ? AND failed_logins >= ?",
+                (username, max_failures),
+            )
+
+    def login_succeeded(self, username: str, new_hash: str | None) -> None:
+        """Reset the failure count; store ``new_hash`` when the old one was outdated."""
+        with self._store._transaction() as conn:
+            conn.execute(
+                "UPDATE users SET failed_logins = 0, locked_until = NULL, "
+                "password_hash = COALESCE(?, password_hash) WHERE username = ?",
+                (new_hash, username),
+            )
+
+    def users(self) -> list[tuple[str, str, str | None]]:
+        """(username, role, locked until) of every login."""
+        rows = self._store._reader().execute(
+            "SELECT username, role, locked_until FROM users ORDER BY username"
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
 
     def add_session(self, token_hash: str, username: str, csrf: str, expires: str) -> None:
         """Record a login session."""

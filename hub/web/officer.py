@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from hub.api.deps import runtime_of
-from hub.auth import COOKIE, AuthError, Session, login, logout, session_of
+from hub.auth import COOKIE, AuthError, LockedOut, Role, Session, login, logout, session_of
 from hub.queue.policy import Category, State
 from hub.queue.records import NotFound, QueueError
 from hub.web.page import Lang, LangCookie, Page, bad_request, message_of
@@ -47,6 +47,10 @@ def login_submit(
     try:
         token, _ = login(page.queue.store, username, password, page.queue.now(),
                          settings.session_hours)  # fmt: skip
+    except LockedOut as exc:
+        text = page.gettext("Too many failed logins. Try again after %(time)s.")
+        return page.render("login.html", status_code=401, bad=True,
+                           message=text % {"time": page.when(exc.until, short=True)})  # fmt: skip
     except AuthError:
         return page.render("login.html", status_code=401, bad=True,
                            message=page.gettext("Wrong user name or password."))  # fmt: skip
@@ -152,7 +156,7 @@ def _act(page: Page, session: Session, action: str, form: dict[str, str]) -> str
     elif action == "decide":
         q.decide(booking, form.get("cleared") == "1", form.get("reason", ""), who)
     elif action == "capacity":
-        if session.role.value != "operator":
+        if not session.role.allows(Role.OPERATOR):
             return _("Only operators set capacity.")
         try:
             slots = int(form.get("slots", ""))

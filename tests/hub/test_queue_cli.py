@@ -57,15 +57,17 @@ def test_verify_a_missing_database_is_one_line(
     )
 
 
-def test_user_add_stores_a_scrypt_hash(
+def test_user_add_stores_an_argon2id_hash(
     db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("a long password\n"))
     assert main(["user", "add", "aidana", "--role", "operator", "--password-stdin",
                  "--db", str(db)]) == 0  # fmt: skip
     with Store(db) as store:
-        stored, role = QueueStore(store).user("aidana") or ("", "")
-    assert role == "operator" and stored.startswith("scrypt$") and "a long" not in stored
+        user = QueueStore(store).user("aidana")
+    assert user is not None
+    stored, role = user[0], user[1]
+    assert role == "operator" and stored.startswith("$argon2id$") and "a long" not in stored
     assert check_password("a long password", stored)
 
 

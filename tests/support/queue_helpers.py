@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from hub.auth import hash_password
 from hub.queue.policy import DEFAULT_CONFIG, Category, QueueConfig
 from hub.queue.service import QueueService
 from hub.store import Store
@@ -13,6 +15,13 @@ from hub.store.queue_sql import QueueStore
 
 START = datetime(2026, 11, 21, 6, 0, tzinfo=UTC)
 KEY = b"k" * 32
+PASSWORD = "long enough pw"
+
+
+@functools.cache
+def password_hash() -> str:
+    """The argon2id hash of :data:`PASSWORD`, made once: each hash costs about 0.1 s."""
+    return hash_password(PASSWORD)
 
 
 @dataclass

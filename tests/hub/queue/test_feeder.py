@@ -11,9 +11,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from hub_support import SimDevice, passage_body, register
 from mqtt_helpers import TestClientMQTT, wait_until
+from queue_helpers import password_hash
 
 from hub.app import create_app
-from hub.auth import hash_password
 from hub.config import HubSettings
 from hub.queue.journal import booking_id
 from hub.queue.policy import Category
@@ -85,7 +85,7 @@ def test_plate_reads_through_mosquitto_move_a_booking_to_the_exit(
     wait_until(lambda: _state(hub, reference) == "arrived", what="checked in")
     assert hub.get(f"/api/queue/bookings/{reference}").json()["position"] == 1
 
-    _queue(hub).store.add_user("officer1", hash_password("long enough pw"), "officer", "-")
+    _queue(hub).store.add_user("officer1", password_hash(), "officer", "-")
     login = hub.post("/api/auth/login", json={"username": "officer1", "password": "long enough pw"})
     headers = {"X-CSRF-Token": login.json()["csrf"]}
     hub.post("/api/queue/call", json={"direction": "kz-tm", "lane": "entry-1"}, headers=headers)

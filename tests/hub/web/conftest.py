@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from queue_helpers import START, Clock
+from queue_helpers import START, Clock, password_hash
 
 from hub.app import create_app
-from hub.auth import hash_password
 from hub.config import HubSettings
 from hub.queue.service import QueueService
 
@@ -25,5 +24,5 @@ def web(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
     settings = HubSettings(db_path=tmp_path / "hub.db")
     with TestClient(create_app(settings, start_worker=False, clock=clock)) as client:
         queue: QueueService = client.app.state.hub.queue  # type: ignore[attr-defined]
-        queue.store.add_user("officer1", hash_password("long enough pw"), "officer", "-")
+        queue.store.add_user("officer1", password_hash(), "officer", "-")
         yield client

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from live_hub import live_hub
 from playwright.sync_api import Browser, sync_playwright
-from queue_helpers import START, Clock
+from queue_helpers import START, Clock, password_hash
 
-from hub.auth import hash_password
 from hub.config import HubSettings
 from hub.queue.policy import Category
 from hub.queue.service import QueueService
@@ -27,7 +26,7 @@ def hub(tmp_path: Path) -> Iterator[tuple[str, QueueService]]:
     settings = HubSettings(db_path=tmp_path / "hub.db")
     with live_hub(settings, Clock(START)) as (url, app):
         queue: QueueService = app.state.hub.queue
-        queue.store.add_user("officer1", hash_password("long enough pw"), "officer", "-")
+        queue.store.add_user("officer1", password_hash(), "officer", "-")
         yield url, queue
 
 

@@ -17,9 +17,8 @@ from live_hub import live_hub
 from mqtt_helpers import TestClientMQTT, wait_until
 from notify_helpers import CONTAINER, code_body, notification, sscc
 from playwright.sync_api import sync_playwright
-from queue_helpers import START, Clock
+from queue_helpers import START, Clock, password_hash
 
-from hub.auth import hash_password
 from hub.cli import main
 from hub.config import HubSettings
 from hub.notify.decisions import verify_chain
@@ -58,7 +57,7 @@ def test_the_officer_sees_the_match_live_and_releases(
         runtime: HubRuntime = app.state.hub
         assert runtime.worker is not None and runtime.worker.wait_connected(10)
         queue = runtime.queue
-        queue.store.add_user("officer1", hash_password("long enough pw"), "officer", "-")
+        queue.store.add_user("officer1", password_hash(), "officer", "-")
         reference, _ = queue.book("kz-tm", Category.GENERAL, START + timedelta(hours=1),
                                   ("123ABC12", "KZ"), [], "Aidos", "+77015550101", "")  # fmt: skip
         queue.on_passage("e-wait", "wait-out", ["123ABC12"], "KZ", START)

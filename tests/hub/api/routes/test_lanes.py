@@ -12,10 +12,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from hub_support import SimDevice, passage_body, register
 from notify_helpers import CONTAINER, code_body, notification, sscc
-from queue_helpers import START, Clock
+from queue_helpers import START, Clock, password_hash
 
 from hub.app import create_app
-from hub.auth import hash_password
 from hub.config import HubSettings
 from hub.ingest import Ingestor
 from hub.notify.decisions import verify_chain
@@ -35,9 +34,7 @@ ROUTES = [("GET", "/api/lanes/entry-1/arrival"), ("GET", "/api/lanes/entry-1/liv
 def api(tmp_path: Path) -> Iterator[TestClient]:
     settings = HubSettings(db_path=tmp_path / "hub.db")
     with TestClient(create_app(settings, start_worker=False, clock=Clock())) as client:
-        _runtime(client).queue.store.add_user(
-            "officer1", hash_password("long enough pw"), "officer", "2026-01-01"
-        )
+        _runtime(client).queue.store.add_user("officer1", password_hash(), "officer", "2026-01-01")
         yield client
 
 

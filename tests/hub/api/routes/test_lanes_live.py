@@ -11,9 +11,8 @@ import httpx2
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hub_support import passage_body, register
 from live_hub import live_hub
-from queue_helpers import Clock
+from queue_helpers import Clock, password_hash
 
-from hub.auth import hash_password
 from hub.config import HubSettings
 from hub.ingest import Ingestor
 from hub.notify.feeder import ArrivalFeeder
@@ -37,7 +36,7 @@ def test_the_live_view_pushes_each_new_read(tmp_path: Path) -> None:
     settings = HubSettings(db_path=tmp_path / "hub.db")
     with live_hub(settings, Clock()) as (url, app):
         runtime: HubRuntime = app.state.hub
-        runtime.queue.store.add_user("officer1", hash_password("long enough pw"), "officer", "x")
+        runtime.queue.store.add_user("officer1", password_hash(), "officer", "x")
         feeder = ArrivalFeeder(runtime.store, runtime.queue.store, "temirbaba", runtime.arrivals)
         feeder.step()
         cam = register(runtime.store, Ed25519PrivateKey.generate(),

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from queue_helpers import START, Clock
+from queue_helpers import START, Clock, password_hash
 
 from hub.app import create_app
-from hub.auth import hash_password
 from hub.config import HubSettings
 from hub.queue.policy import Category
 from hub.queue.service import QueueService
@@ -30,7 +29,7 @@ def api(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
     with TestClient(create_app(settings, start_worker=False, clock=clock)) as client:
         queue = _queue(client)
         for name, role in (("officer1", "officer"), ("operator1", "operator")):
-            queue.store.add_user(name, hash_password("long enough pw"), role, "2026-01-01")
+            queue.store.add_user(name, password_hash(), role, "2026-01-01")
         yield client
 
 

@@ -77,7 +77,7 @@ def create_app(
                 LaneFeeder(store, queue),
                 ArrivalFeeder(store, queue_store, queue.config.checkpoint, arrivals),
             )
-        terminal = LaneTerminal(notify_store, arrivals.arrivals, queue)
+        terminal = LaneTerminal(notify_store, arrivals.arrivals, queue, arrivals.bell)
         app.state.hub = HubRuntime(
             settings, store, ingestor, worker, queue, followers, limiter, writer, notify,
             arrivals, terminal,

@@ -1,8 +1,9 @@
 """Arrivals: lane events become a visit per vehicle, matched against open notifications.
 
 A ``vehicle.passage`` at a lane opens a visit, unless the lane's last visit started
-less than :data:`JOIN_S` ago and is undecided: then it is the same vehicle seen by a
-second camera (the trailer's plate at the rear) and its readings join the visit.  A
+less than :data:`JOIN_S` ago, is undecided and has fewer than :data:`MAX_PASSAGES`
+passages: then it is the same vehicle seen by a second camera (the trailer's plate at
+the rear) and its readings join the visit.  A
 ``barcode.read`` joins the lane's undecided visit, or opens one without a plate.  After
 every event the visit is matched again (:mod:`hub.notify.match`) against the open
 notifications that share a lookup key with it, and the lane's listeners are woken.
@@ -39,6 +40,7 @@ from shekara import wire
 log = logging.getLogger(__name__)
 
 JOIN_S = 60.0  # a second passage this soon at the same lane is the same vehicle
+MAX_PASSAGES = 3  # front, rear, one more: a fourth is another vehicle however soon
 CODES_FIRST_S = 600.0  # codes scanned before any plate wait this long for the plate
 VISIT_S = 1800.0  # an undecided visit takes codes for this long
 RUNNERS_UP = 3
@@ -144,6 +146,8 @@ class ArrivalDesk:
                       "country": c.get("country"), "event_id": event.event_id}
                      for i, c in enumerate(body.get("candidates", [])[1:], 1)]  # fmt: skip
         current = self._current(event.lane, event.captured_at, JOIN_S)
+        if current is not None and _passages(current) >= MAX_PASSAGES:
+            current = None
         sighting = current.sighting if current else _new_sighting()
         sighting["readings"] += readings
         sighting["events"].append(self._evidence(event))
@@ -201,6 +205,10 @@ class ArrivalDesk:
         log.info("arrival %d at %s: %s %.2f", arrival.id, arrival.lane, level, score)
         return Arrival(arrival.id, arrival.lane, arrival.started_at, at, arrival.sighting,
                        result, version, level, score, arrival.decided)  # fmt: skip
+
+
+def _passages(arrival: Arrival) -> int:
+    return sum(e["type"] == wire.EventType.VEHICLE_PASSAGE for e in arrival.sighting["events"])
 
 
 def _new_sighting() -> dict[str, list[Any]]:

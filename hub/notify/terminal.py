@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from hub.notify.arrivals import LaneBell
 from hub.notify.decisions import FINAL, Action, SealState, control_result
 from hub.notify.match import reading_keys
 from hub.notify.records import KeyKind, NotificationState, StoredVersion
@@ -35,10 +36,13 @@ def _version_summary(v: StoredVersion) -> dict[str, Any]:
 class LaneTerminal:
     """What the officer's pages and API ask of arrivals and notifications."""
 
-    def __init__(self, notify: NotifyStore, arrivals: ArrivalTables, queue: QueueService) -> None:
+    def __init__(
+        self, notify: NotifyStore, arrivals: ArrivalTables, queue: QueueService, bell: LaneBell
+    ) -> None:
         self.notify = notify
         self.arrivals = arrivals
         self.queue = queue
+        self.bell = bell
 
     def view(self, lane: str) -> dict[str, Any]:
         """The lane's current arrival with the notification version in force at arrival."""
@@ -122,6 +126,7 @@ class LaneTerminal:
         )
         log.info("decision %d on arrival %d by %s: %s (%s)", seq, arrival.id, officer,
                  action.value, queue_outcome)  # fmt: skip
+        self.bell.ring(arrival.lane)  # every screen on the lane shows the decision
         return {**body, "seq": seq, "hash": digest}
 
     def _move_queue(

@@ -119,3 +119,17 @@ def test_a_near_miss_is_probable_and_a_decided_visit_is_not_joined(
     later = feeder.desk.arrivals.current_arrival("entry-1")
     assert later is not None and later.id != arrival.id and later.level == "match"
     assert later.sighting["readings"] == []
+
+
+def test_a_fourth_passage_within_a_minute_is_another_vehicle(
+    world: tuple[Store, QueueService, SimDevice, SimDevice], feeder: ArrivalFeeder
+) -> None:
+    store, _, front, _ = world
+    for text in ("777XYZ12", "777XYZ13", "777XYZ14", "123ABC12"):
+        _send(store, front, PASSAGE, passage_body(text))
+    feeder.step()
+    arrival = feeder.desk.arrivals.current_arrival("entry-1")
+    assert arrival is not None and [r["text"] for r in arrival.sighting["readings"]] == [
+        "123ABC12"
+    ]
+    assert arrival.level == "match"

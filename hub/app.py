@@ -37,6 +37,7 @@ from hub.store import Store
 from hub.store.arrival_sql import ArrivalTables
 from hub.store.notify_sql import NotifyStore
 from hub.store.queue_sql import QueueStore
+from hub.web import carrier as carrier_pages
 from hub.web import officer, pages
 from hub.web import terminal as terminal_pages
 from shekara import __version__
@@ -110,6 +111,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(officer.router)
     app.include_router(terminal_pages.router)
+    app.include_router(carrier_pages.router)
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).with_name("static")),
               name="static")  # fmt: skip
 

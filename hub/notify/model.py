@@ -9,7 +9,7 @@ are checked against their country's formats as the queue checks them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
@@ -25,6 +25,8 @@ HsCode = Annotated[str, AfterValidator(checks.hs_code)]
 UnNumber = Annotated[str, AfterValidator(checks.un_number)]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2,3}$", description="ISO 3166 code, e.g. KZ")]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
+# Times are kept in UTC whatever zone they were sent in, so stored bodies compare.
+UtcTime = Annotated[AwareDatetime, AfterValidator(lambda t: t.astimezone(UTC))]
 
 
 class _Strict(BaseModel):
@@ -50,8 +52,8 @@ class VehiclePlate(_Strict):
 class Eta(_Strict):
     """When the truck is expected at the crossing."""
 
-    earliest: AwareDatetime = Field(description="Start of the arrival window")
-    latest: AwareDatetime = Field(description="End of the arrival window")
+    earliest: UtcTime = Field(description="Start of the arrival window")
+    latest: UtcTime = Field(description="End of the arrival window")
 
     @model_validator(mode="after")
     def _ordered(self) -> Eta:
@@ -154,7 +156,7 @@ class NotificationIn(_Strict):
         description="The carrier's own id; amendments reuse it"
     )
     amendment: int = Field(0, ge=0, le=999, description="0 first, then 1, 2, … in order")
-    submitted_at: AwareDatetime = Field(description="When the carrier sent it (its clock)")
+    submitted_at: UtcTime = Field(description="When the carrier sent it (its clock)")
     crossing: Annotated[str, Field(min_length=2, max_length=40)] = Field(
         description="Crossing point id, e.g. temirbaba"
     )

@@ -20,6 +20,7 @@ from hub.config import HubSettings
 from hub.runtime import HubRuntime
 
 PUBLIC, CARRIER, PAGE = "public", "carrier", "page"  # PAGE: login page redirect
+CARRIER_PAGE = "carrier page"  # back to the token sign-in
 OFFICER, OFFICER_W, OPERATOR_W, ADMIN, ADMIN_W = (
     "officer", "officer+csrf", "operator+csrf", "admin", "admin+csrf")  # fmt: skip
 
@@ -48,6 +49,8 @@ ACCESS: dict[tuple[str, str], str] = {
     # Carriers, with an API token.
     ("POST", "/api/notifications"): CARRIER, ("POST", "/api/notifications/upload"): CARRIER,
     ("GET", "/api/notifications/{notification_id}"): CARRIER,
+    ("GET", "/carrier"): PUBLIC, ("POST", "/carrier/login"): PUBLIC,  # the sign-in form
+    ("POST", "/carrier/notify"): CARRIER_PAGE,
     # Officers (and the roles above them).
     ("GET", "/api/queue/waiting"): OFFICER, ("GET", "/api/queue/churn"): OFFICER,
     ("GET", "/api/queue/unmatched"): OFFICER, ("GET", "/api/lanes/{lane}/arrival"): OFFICER,
@@ -112,6 +115,8 @@ def test_no_credentials_no_access(api: TestClient, method: str, path: str) -> No
     resp = api.request(method, _url(path), follow_redirects=False)
     if ACCESS[(method, path)] == PAGE:
         assert resp.status_code == 303 and resp.headers["location"].startswith("/login")
+    elif ACCESS[(method, path)] == CARRIER_PAGE:
+        assert resp.status_code == 303 and resp.headers["location"].startswith("/carrier")
     else:
         assert resp.status_code == 401, resp.text
 

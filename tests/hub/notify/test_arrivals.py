@@ -129,7 +129,5 @@ def test_a_fourth_passage_within_a_minute_is_another_vehicle(
         _send(store, front, PASSAGE, passage_body(text))
     feeder.step()
     arrival = feeder.desk.arrivals.current_arrival("entry-1")
-    assert arrival is not None and [r["text"] for r in arrival.sighting["readings"]] == [
-        "123ABC12"
-    ]
+    assert arrival is not None and [r["text"] for r in arrival.sighting["readings"]] == ["123ABC12"]
     assert arrival.level == "match"

@@ -44,6 +44,11 @@ def barcode_processor(config: BarcodeConfig) -> FrameProcessor:
     return process
 
 
+def evidence_folder(config: DeviceConfig) -> Path:
+    """Where the device keeps its evidence crops."""
+    return config.plates.evidence_dir or config.outbox.path.parent / "evidence"
+
+
 def plate_processor(config: DeviceConfig) -> FrameProcessor:
     """Read plates; one vehicle.passage per vehicle, with its evidence crop."""
     from edge.evidence import EvidenceStore
@@ -52,8 +57,7 @@ def plate_processor(config: DeviceConfig) -> FrameProcessor:
     from edge.voting import PassageTracker
 
     plates = config.plates
-    folder = plates.evidence_dir or config.outbox.path.parent / "evidence"
-    store = EvidenceStore(folder, plates.retention_days, plates.max_evidence_mb)
+    store = EvidenceStore(evidence_folder(config), plates.retention_days, plates.max_evidence_mb)
     return PlateLane(
         store,
         reader=PlateReader(plates.detect_side, plates.proposals),
@@ -71,7 +75,10 @@ class Agent:
         self.config = config
         key = load_private_key(config.key_file)
         self.outbox = Outbox(config.outbox.path, key, config.address, config.outbox.keep_sent)
-        self.publisher = Publisher(self.outbox, key, config.address, config.mqtt)
+        self.publisher = Publisher(
+            self.outbox, key, config.address, config.mqtt,
+            evidence_folder(config) if config.plates.enabled else None,
+        )  # fmt: skip
         cam = config.camera
         self.source = FrameSource(
             cam.source,

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import collections
 import logging
+import re
 import socket
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -30,16 +32,25 @@ from shekara.errors import WireError
 log = logging.getLogger(__name__)
 
 RETRY_REJECTED_S = 5.0
+# The evidence hash in a canonical (JCS: sorted keys, no spaces) passage event.
+_EVIDENCE_SHA = re.compile(rb'"evidence":\{[^{}]*"sha256":"([0-9a-f]{64})"')
 
 
 class Publisher:
     """Owns the MQTT connection of one device."""
 
     def __init__(
-        self, outbox: Outbox, key: Ed25519PrivateKey, address: wire.Address, config: MqttConfig
+        self,
+        outbox: Outbox,
+        key: Ed25519PrivateKey,
+        address: wire.Address,
+        config: MqttConfig,
+        evidence_dir: Path | None = None,
     ) -> None:
         self.outbox, self.key, self.address, self.config = outbox, key, address, config
+        self.evidence_dir = evidence_dir  # crops named <sha256>.jpg, sent after their event
         self.events_topic = address.topic(wire.Channel.EVENTS)
+        self.evidence_topic = address.topic(wire.Channel.EVIDENCE)
         self.status_topic = address.topic(wire.Channel.STATUS)
         self.commands_topic = address.topic(wire.Channel.COMMANDS)
         self.connected = threading.Event()
@@ -204,7 +215,22 @@ class Publisher:
             self._inflight[info.mid] = item.seq
             self._cursor = item.seq
             room -= 1
+            self._send_evidence(item.payload)
         self._republish(room)
+
+    def _send_evidence(self, payload: bytes) -> None:
+        # After its event on the same connection, so the hub has the hash first. Best
+        # effort: a crop that is gone (retention) or lost is not worth holding events for.
+        found = _EVIDENCE_SHA.search(payload) if self.evidence_dir is not None else None
+        if found is None or self.evidence_dir is None:
+            return
+        path = self.evidence_dir / f"{found.group(1).decode()}.jpg"
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            log.warning("evidence crop %s not sent: %s", path.name, exc)
+            return
+        self.client.publish(self.evidence_topic, data, qos=1)
 
     def _republish(self, room: int) -> None:
         # Resent events share the in-flight window with the backlog, so an open-ended

@@ -30,6 +30,7 @@ from hub.store import (
     Gap,
     NewDeadLetter,
     NewEvent,
+    NewEvidence,
     PresenceUpdate,
     Store,
     WriteBatch,
@@ -39,6 +40,7 @@ from shekara.errors import WireError
 
 log = logging.getLogger(__name__)
 
+JPEG_MAGIC = b"\xff\xd8\xff"
 DEAD_LETTER_CAP = 64 * 1024  # bytes of a rejected payload kept; size and SHA-256 cover all
 _DETAIL_CAP = 1000
 _TOPIC_CAP = 1024
@@ -169,6 +171,8 @@ class Ingestor:
             return self._event(m, address, batch)
         if channel is wire.Channel.STATUS:
             return self._presence(m, address, batch)
+        if channel is wire.Channel.EVIDENCE:
+            return self._evidence(m, address, batch)
         raise Rejected(Reason.BAD_TOPIC, f"the hub accepts no messages on {channel.value} topics")
 
     # --- the checks ---------------------------------------------------------------
@@ -196,6 +200,23 @@ class Ingestor:
             log.warning("seq %d of %s is marked stored but not found", env.seq, known.device_id)
         self._check_chain(known, env, event_hash, position)
         return self._accept(m, known, env, data, event_hash, batch)
+
+    def _evidence(self, m: Message, address: wire.Address, batch: WriteBatch) -> Outcome:
+        """Keep a crop whose SHA-256 a signed passage of the same device names."""
+        known = self.devices.lookup(address, address)
+        if not m.payload.startswith(JPEG_MAGIC):
+            raise Rejected(Reason.NOT_AN_IMAGE, "an evidence message must be a JPEG file")
+        digest = hashlib.sha256(m.payload).hexdigest()
+        named = any(e.device_id == known.device_id and digest in e.body_json
+                    for e in batch.events)  # fmt: skip
+        if not named and not self.store.evidence_referenced(known.device_id, digest):
+            raise Rejected(
+                Reason.UNREFERENCED_EVIDENCE,
+                f"no recent passage of {known.device_id!r} names evidence {digest}",
+            )
+        batch.evidence.append(NewEvidence(digest, known.device_id, "image/jpeg",
+                                          _timestamp(m.received_at), m.payload))  # fmt: skip
+        return Outcome(Kind.EVIDENCE, None, digest, known.device_id)
 
     def _link(self, device_id: str, seq: int) -> ChainLink | None:
         return self._pending.get((device_id, seq)) or self.store.chain_link(device_id, seq)

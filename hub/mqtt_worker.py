@@ -147,6 +147,7 @@ class IngestWorker:
             [
                 (wire.subscription(wire.Channel.EVENTS, checkpoint), 1),
                 (wire.subscription(wire.Channel.STATUS, checkpoint), 1),
+                (wire.subscription(wire.Channel.EVIDENCE, checkpoint), 1),
             ]
         )
         log.info("MQTT connected (session present: %s)", flags.session_present)

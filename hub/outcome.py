@@ -15,6 +15,7 @@ class Kind(StrEnum):
     DEAD_LETTER = "dead_letter"
     PRESENCE = "presence"  # a presence message applied
     STALE = "stale"  # a presence message older than what is known: ignored
+    EVIDENCE = "evidence"  # an evidence crop kept
 
 
 class Reason(StrEnum):
@@ -32,6 +33,8 @@ class Reason(StrEnum):
     BAD_SIGNATURE = "bad_signature"
     REPLAY = "replay"
     CHAIN_BREAK = "chain_break"
+    NOT_AN_IMAGE = "not_an_image"  # an evidence message that is not a JPEG
+    UNREFERENCED_EVIDENCE = "unreferenced_evidence"  # no signed event names its hash
     INTERNAL_ERROR = "internal_error"
 
 
@@ -56,6 +59,7 @@ class Counters:
     dead_letters: int = 0
     presence: int = 0
     stale: int = 0
+    evidence: int = 0
     batches: int = 0
     by_reason: Counter[str] = field(default_factory=Counter)
 
@@ -70,6 +74,8 @@ class Counters:
             self.by_reason[outcome.reason or "?"] += 1
         elif outcome.kind is Kind.PRESENCE:
             self.presence += 1
+        elif outcome.kind is Kind.EVIDENCE:
+            self.evidence += 1
         else:
             self.stale += 1
 

@@ -84,6 +84,9 @@ class Channel(StrEnum):
     EVENTS = "events"
     STATUS = "status"
     COMMANDS = "commands"
+    # v1, added: the JPEG bytes of an evidence crop, bound to its signed event by the
+    # SHA-256 that event's body carries (no envelope, no signature of its own).
+    EVIDENCE = "evidence"
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,6 +76,16 @@ class NewEvent(NamedTuple):
     payload: bytes
 
 
+class NewEvidence(NamedTuple):
+    """An evidence crop to keep (column order of the INSERT)."""
+
+    sha256: str
+    device_id: str
+    media_type: str
+    received_at: str
+    data: bytes
+
+
 class NewDeadLetter(NamedTuple):
     """A rejected message to keep (column order of the INSERT)."""
 
@@ -119,9 +129,11 @@ class WriteBatch:
     devices: dict[str, DeviceUpdate] = field(default_factory=dict)
     gaps: dict[str, list[Gap]] = field(default_factory=dict)  # replaces the device's gaps
     presence: dict[str, PresenceUpdate] = field(default_factory=dict)
+    evidence: list[NewEvidence] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.events or self.dead_letters or self.devices or self.gaps or self.presence)
+        return bool(self.events or self.dead_letters or self.devices or self.gaps or self.presence
+                    or self.evidence)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

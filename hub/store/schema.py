@@ -279,7 +279,20 @@ _V5 = (
     "ALTER TABLE users ADD COLUMN locked_until TEXT",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
+# Evidence crops sent by lane devices, by the SHA-256 their signed events carry.
+_V6 = (
+    """
+    CREATE TABLE evidence (
+        sha256       TEXT PRIMARY KEY,
+        device_id    TEXT NOT NULL REFERENCES devices (device_id),
+        media_type   TEXT NOT NULL,
+        received_at  TEXT NOT NULL,
+        data         BLOB NOT NULL
+    )
+    """,
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

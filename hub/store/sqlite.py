@@ -217,6 +217,12 @@ class Store:
                     "INSERT INTO gaps (device_id, from_seq, to_seq, opened_at) VALUES (?, ?, ?, ?)",
                     [(device_id, g.from_seq, g.to_seq, g.opened_at) for g in gaps],
                 )
+            if batch.evidence:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO evidence (sha256, device_id, media_type, received_at, "
+                    "data) VALUES (?, ?, ?, ?, ?)",
+                    batch.evidence,
+                )
             if batch.presence:
                 conn.executemany(
                     UPDATE_PRESENCE,
@@ -225,6 +231,25 @@ class Store:
                         for device_id, p in batch.presence.items()
                     ],
                 )
+
+    def evidence_referenced(self, device_id: str, sha256: str, recent: int = 500) -> bool:
+        """Whether one of the device's last ``recent`` passages names this evidence crop."""
+        row = self._reader().execute(
+            "SELECT 1 FROM (SELECT body FROM events WHERE device_id = ? AND type = "
+            "'vehicle.passage' ORDER BY seq DESC LIMIT ?) "
+            "WHERE json_extract(body, '$.evidence.sha256') = ? LIMIT 1",
+            (device_id, recent, sha256),
+        )
+        return row.fetchone() is not None
+
+    def evidence(self, sha256: str) -> tuple[str, bytes] | None:
+        """(media type, bytes) of a kept evidence crop."""
+        row = (
+            self._reader()
+            .execute("SELECT media_type, data FROM evidence WHERE sha256 = ?", (sha256,))
+            .fetchone()
+        )
+        return (str(row[0]), bytes(row[1])) if row else None
 
     def add_dead_letter(self, dead: NewDeadLetter) -> None:
         """Keep one rejected message."""

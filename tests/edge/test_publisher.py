@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hub_support import passage_body
 from mqtt_helpers import TestClientMQTT, wait_until
 
 from edge.config import MqttConfig
@@ -172,6 +174,35 @@ def test_malformed_command_is_ignored_and_publisher_keeps_going(
         _fill(outbox, 5)
         publisher.wake()
         wait_until(lambda: len(recorder.on("/events")) == 5, what="events after bad command")
+    finally:
+        publisher.stop()
+        recorder.close()
+
+
+def test_an_evidence_crop_follows_its_passage(
+    broker: LocalBroker, outbox: Outbox, device_key: Ed25519PrivateKey, tmp_path: Path
+) -> None:
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    crop = b"\xff\xd8\xff\xe0 a JPEG, as far as the test cares"
+    digest = hashlib.sha256(crop).hexdigest()
+    (folder / f"{digest}.jpg").write_bytes(crop)
+    body = passage_body("123ABC12")
+    body["evidence"] = {"sha256": digest, "file": f"{digest}.jpg", "media_type": "image/jpeg",
+                        "width": 120, "height": 40}  # fmt: skip
+    gone = passage_body("777XYZ12")  # its crop was already removed by retention
+    gone["evidence"] = {**body["evidence"], "sha256": "b" * 64, "file": "b" * 64 + ".jpg"}
+    outbox.append_many([("vehicle.passage", body, wire.utc_timestamp()),
+                        ("vehicle.passage", gone, wire.utc_timestamp())])  # fmt: skip
+    recorder = TestClientMQTT(broker.host, broker.port, subscribe="shekara/#")
+    publisher = Publisher(outbox, device_key, ADDR, MqttConfig(port=broker.port), folder)
+    publisher.start()
+    try:
+        wait_until(lambda: outbox.depth() == 0, what="outbox drained")
+        wait_until(lambda: recorder.on("/evidence"), what="the crop at the subscriber")
+        assert recorder.on("/evidence") == [crop]
+        topics = [t.rsplit("/", 1)[1] for t, _ in recorder.messages() if "/status" not in t]
+        assert topics == ["events", "evidence", "events"]
     finally:
         publisher.stop()
         recorder.close()

@@ -8,7 +8,7 @@ import json
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from hub_support import SimDevice, register, status_body
+from hub_support import SimDevice, passage_body, register, status_body
 
 from hub.ingest import DEAD_LETTER_CAP, Ingestor, Message
 from hub.outcome import Kind
@@ -329,3 +329,39 @@ def test_every_wire_error_reason_is_a_documented_hub_reason() -> None:
         return [cls, *(s for sub in cls.__subclasses__() for s in subclasses(sub))]
 
     assert {c.reason for c in subclasses(WireError)} <= {r.value for r in Reason}
+
+
+CROP = b"\xff\xd8\xff\xe0 evidence crop bytes"
+CROP_SHA = hashlib.sha256(CROP).hexdigest()
+
+
+def _passage_with_crop(device: SimDevice) -> dict[str, object]:
+    body = passage_body("123ABC12")
+    body["evidence"] = {"sha256": CROP_SHA, "file": f"{CROP_SHA}.jpg",
+                        "media_type": "image/jpeg", "width": 120, "height": 40}  # fmt: skip
+    return device.next(wire.EventType.VEHICLE_PASSAGE, body)
+
+
+def test_an_evidence_crop_named_by_a_stored_passage_is_kept(
+    ingestor: Ingestor, store: Store, device: SimDevice
+) -> None:
+    evidence_topic = device.address.topic(wire.Channel.EVIDENCE)
+    event = _passage_with_crop(device)
+    outcomes = ingestor.ingest([Message(device.topic(), encode(event), 1.0),
+                                Message(evidence_topic, CROP, 1.0)])  # one batch  # fmt: skip
+    assert [o.kind for o in outcomes] == [Kind.STORED, Kind.EVIDENCE]
+    assert store.evidence(CROP_SHA) == ("image/jpeg", CROP)
+    again = ingestor.process(evidence_topic, CROP)  # a resend: kept once
+    assert again.kind is Kind.EVIDENCE and store.evidence(CROP_SHA) == ("image/jpeg", CROP)
+    assert ingestor.counters.evidence == 2
+
+
+def test_evidence_that_no_event_names_or_that_is_no_jpeg_is_a_dead_letter(
+    ingestor: Ingestor, store: Store, device: SimDevice, device_key: Ed25519PrivateKey
+) -> None:
+    topic = device.address.topic(wire.Channel.EVIDENCE)
+    assert dead_reason(ingestor, topic, CROP) == "unreferenced_evidence"
+    assert dead_reason(ingestor, topic, b"GIF89a not a jpeg") == "not_an_image"
+    stranger = wire.Address("cp1", "lane1", "nobody").topic(wire.Channel.EVIDENCE)
+    assert dead_reason(ingestor, stranger, CROP) == "unknown_device"
+    assert store.evidence(CROP_SHA) is None

@@ -1,7 +1,8 @@
 """A video of trucks goes through the edge agent into the hub as verified vehicle.passage events.
 
-The evidence crop stays on the edge; the hub holds its SHA-256 inside the signed event,
-and the file's bytes must hash to it.
+The evidence crop is kept on the edge and sent after its event; the hub holds its SHA-256
+inside the signed event, keeps the crop only because that event names it, and the bytes
+must hash to it on both sides.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from mqtt_helpers import wait_until
 
 from edge.plate_synth import truck_clip
+from hub.store import Store
 from shekara.localbroker import LocalBroker
 from shekara.localstack import EdgeProcess, HubProcess
 from shekara.plates import formats
@@ -53,6 +56,11 @@ def test_truck_video_to_verified_passages_with_evidence(tmp_path: Path) -> None:
         assert edge.proc is not None
         assert edge.proc.wait(240) == 0, edge.log_path.read_text()[-3000:]
         events = hub.get(f"/api/events?device_id={DEVICE}&type=vehicle.passage")["events"]
+        with Store(tmp_path / "hub" / "hub.db") as store:
+            wait_until(lambda: all(store.evidence(e["body"]["evidence"]["sha256"])
+                                   for e in events), what="crops at the hub")  # fmt: skip
+            crops = {e["event_id"]: store.evidence(e["body"]["evidence"]["sha256"])
+                     for e in events}  # fmt: skip
     finally:
         edge.stop()
         hub.stop()
@@ -67,3 +75,4 @@ def test_truck_video_to_verified_passages_with_evidence(tmp_path: Path) -> None:
         evidence = event["body"]["evidence"]
         data = (edge.evidence_dir / evidence["file"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == evidence["sha256"]
+        assert crops[event["event_id"]] == ("image/jpeg", data)

@@ -7,7 +7,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -67,6 +67,21 @@ async def _stream(runtime: HubRuntime, lane: str) -> AsyncIterator[str]:
                     yield ": keep-alive\n\n"  # proxies drop silent connections
     finally:
         unsubscribe()
+
+
+@router.get("/evidence/{sha256}", response_class=Response)
+def evidence(
+    sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")], runtime: RuntimeDep,
+    session: SessionDep,
+) -> Response:  # fmt: skip
+    """An evidence crop a lane device sent; its SHA-256 is in the signed passage."""
+    found = runtime.store.evidence(sha256)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such crop here (yet)")
+    media_type, data = found
+    # Named by its hash: it never changes, so the browser may keep it.
+    return Response(data, media_type=media_type,
+                    headers={"Cache-Control": "private, max-age=31536000, immutable"})  # fmt: skip
 
 
 @router.post("/arrivals/{arrival_id}/decision")

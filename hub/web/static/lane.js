@@ -44,7 +44,14 @@
     if (a.notification && a.notification.amended_since) vehicle.append(el("p", L.amended, "verdict warn"));
     if (best) for (const reason of best.reasons) vehicle.append(el("p", reason, "muted"));
     vehicle.append(el("p", L.booking + ": " + (a.booking ? a.booking.tractor + " · " + a.booking.state : L.none)));
-    for (const ev of a.sighting.evidence) vehicle.append(el("p", L.evidence + ": " + ev.sha256.slice(0, 16) + "…", "muted"));
+    for (const ev of a.sighting.evidence) {
+      // The crop comes from the lane device after its event; until then, its hash.
+      const img = el("img", null, "evidence");
+      img.alt = L.evidence + " " + ev.sha256.slice(0, 16);
+      img.src = "/api/evidence/" + ev.sha256;
+      img.addEventListener("error", () => img.replaceWith(el("p", L.evidence + ": " + ev.sha256.slice(0, 16) + "…", "muted")));
+      vehicle.append(img);
+    }
     const rows = best ? best.items : a.sighting.codes.map(c => ({kind: c.kind || "code", code: c.code, status: "seen_not_declared"}));
     const body = items.tBodies[0];
     body.replaceChildren();

@@ -55,7 +55,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/queue/waiting"): OFFICER, ("GET", "/api/queue/churn"): OFFICER,
     ("GET", "/api/queue/unmatched"): OFFICER, ("GET", "/api/lanes/{lane}/arrival"): OFFICER,
     ("GET", "/api/lanes/{lane}/live"): OFFICER, ("GET", "/api/search"): OFFICER,
-    ("GET", "/api/decisions"): OFFICER,
+    ("GET", "/api/decisions"): OFFICER, ("GET", "/api/evidence/{sha256}"): OFFICER,
     ("POST", "/api/queue/call"): OFFICER_W, ("POST", "/api/queue/trucks/{booking}/skip"): OFFICER_W,
     ("POST", "/api/queue/trucks/{booking}/inspect"): OFFICER_W,
     ("POST", "/api/queue/trucks/{booking}/decide"): OFFICER_W,
@@ -71,7 +71,7 @@ ACCESS: dict[tuple[str, str], str] = {
 }  # fmt: skip
 SAMPLE = {"{reference}": "AAAA-BBBB-CCCC-DDDD", "{device_id}": "cam-1", "{booking}": "0" * 64,
           "{notification_id}": "CF-1", "{lane}": "entry-1", "{arrival_id}": "1",
-          "{carrier}": "KZ-CARRIER-1", "{action}": "call"}  # fmt: skip
+          "{carrier}": "KZ-CARRIER-1", "{action}": "call", "{sha256}": "a" * 64}  # fmt: skip
 
 
 def routes(app: FastAPI) -> set[tuple[str, str]]:

@@ -4,12 +4,15 @@ match arrive live and releases the truck; the decision and the queue move are re
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import cv2
 import httpx2
+import numpy as np
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hub_support import passage_body, register
@@ -79,14 +82,22 @@ def test_the_officer_sees_the_match_live_and_releases(
             page.wait_for_selector("#link:text('В эфире')")
             assert "Ожидание следующего транспорта" in page.inner_text("#vehicle")
             # 2. Signed lane events through the real broker: the plate, then two scans.
-            for kind, body in ((wire.EventType.VEHICLE_PASSAGE, passage_body("123ABC12")),
+            crop = cv2.imencode(".jpg", np.full((40, 120, 3), 200, np.uint8))[1].tobytes()
+            passage = passage_body("123ABC12")
+            digest = hashlib.sha256(crop).hexdigest()
+            passage["evidence"] = {"sha256": digest, "file": f"{digest}.jpg", "width": 120,
+                                   "height": 40, "media_type": "image/jpeg"}  # fmt: skip
+            for kind, body in ((wire.EventType.VEHICLE_PASSAGE, passage),
                                (wire.EventType.BARCODE_READ, code_body(CONTAINER)),
                                (wire.EventType.BARCODE_READ, code_body(sscc(1)))):  # fmt: skip
                 mqttc.publish(cam.topic(), encode(cam.next(kind, body)))
+                if kind == wire.EventType.VEHICLE_PASSAGE:  # the crop follows its event
+                    mqttc.publish(cam.address.topic(wire.Channel.EVIDENCE), crop)
             # 3. The officer sees the match arrive, without reloading.
             page.wait_for_selector(".verdict[data-level=match]")
             page.wait_for_selector(f"tr[data-status=declared_seen] >> text={sscc(1)}")
             assert "123ABC12" in page.inner_text(".plate")
+            page.wait_for_function("document.querySelector('img.evidence')?.naturalWidth === 120")
             missing = page.locator("tr[data-status=declared_not_seen]").all_inner_texts()
             assert any(sscc(2) in row for row in missing)  # a discrepancy, highlighted
             assert "Заявлено, не обнаружено" in "".join(missing)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
@@ -153,3 +154,24 @@ def test_search_by_plate_container_and_sscc(api: TestClient) -> None:
     assert api.get("/api/search", params={"q": "123ABC12"}).json()["arrivals"][0]["plates"] == [
         "123ABC12"
     ]
+
+
+def test_an_evidence_crop_is_served_to_officers_only(api: TestClient) -> None:
+    runtime = _runtime(api)
+    cam = register(runtime.store, Ed25519PrivateKey.generate(),
+                   wire.Address("temirbaba", "entry-1", "cam-9"))  # fmt: skip
+    crop = b"\xff\xd8\xff\xe0 crop"
+    digest = hashlib.sha256(crop).hexdigest()
+    body = passage_body("123ABC12")
+    body["evidence"] = {"sha256": digest, "file": f"{digest}.jpg", "media_type": "image/jpeg",
+                        "width": 1, "height": 1}  # fmt: skip
+    ingestor = Ingestor(runtime.store)
+    ingestor.process(cam.topic(), encode(cam.next(wire.EventType.VEHICLE_PASSAGE, body)))
+    ingestor.process(cam.address.topic(wire.Channel.EVIDENCE), crop)
+    assert api.get(f"/api/evidence/{digest}").status_code == 401
+    _login(api)
+    got = api.get(f"/api/evidence/{digest}")
+    assert got.status_code == 200 and got.content == crop
+    assert got.headers["content-type"] == "image/jpeg"
+    assert api.get(f"/api/evidence/{'0' * 64}").status_code == 404
+    assert api.get("/api/evidence/not-a-hash").status_code == 422

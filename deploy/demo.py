@@ -85,7 +85,8 @@ def run(root: Path, duration: float | None) -> int:
         print(
             f"\n  hub            {hub.url}\n"
             f"  API docs       {hub.url}/docs\n"
-            f"  events         {hub.url}/api/events?type=barcode.read\n"
+            f"  operator login {hub.url}/login  as {hub.operator[0]} / {hub.operator[1]}\n"
+            f"  events         {hub.url}/api/events?type=barcode.read  (after login)\n"
             f"  devices        {hub.url}/api/devices\n"
             f"  dead letters   {hub.url}/api/dead-letters\n"
             f"  queue          {hub.url}/  (book: /book, board: /board, journal check: "

@@ -107,6 +107,13 @@ async def operator_write(session: Annotated[Session, Depends(officer_write)]) ->
     return session
 
 
+async def operator_read(session: Annotated[Session, Depends(get_session)]) -> Session:
+    """An operator's (or admin's) session, for reading (403 for officers)."""
+    if not session.role.allows(Role.OPERATOR):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "operators only")
+    return session
+
+
 async def admin_read(session: Annotated[Session, Depends(get_session)]) -> Session:
     """An admin's session (403 for everyone else)."""
     if not session.role.allows(Role.ADMIN):
@@ -128,6 +135,8 @@ SessionDep = Annotated[Session, Depends(get_session)]
 OfficerDep = Annotated[Session, Depends(officer_write)]
 OperatorDep = Annotated[Session, Depends(operator_write)]
 AdminDep = Annotated[Session, Depends(admin_read)]
+# Whole routers of operational data (events, devices, dead letters).
+OperatorOnly = Depends(operator_read)
 AdminWriteDep = Annotated[Session, Depends(admin_write)]
 ClientLimit = Depends(client_limit)
 StoreDep = Annotated[Store, Depends(get_store)]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
-from hub_support import SimDevice, register
+from hub_support import SimDevice, as_operator, register
 from mqtt_helpers import TestClientMQTT
 
 from hub.app import create_app
@@ -59,7 +59,7 @@ def hub(hub_settings: HubSettings, device: SimDevice) -> Iterator[TestClient]:
     with TestClient(create_app(hub_settings)) as client:
         worker = client.app.state.hub.worker  # type: ignore[attr-defined]
         assert worker.wait_connected(10), "hub did not connect to the broker"
-        yield client
+        yield as_operator(client)
 
 
 @pytest.fixture

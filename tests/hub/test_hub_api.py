@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
-from hub_support import SimDevice, register, status_body
+from hub_support import SimDevice, as_operator, register, status_body
 
 from hub.app import create_app
 from hub.config import HubSettings
@@ -24,7 +24,7 @@ from shekara.wire import encode
 def api(db_path: Path, device: SimDevice) -> Iterator[TestClient]:
     settings = HubSettings(db_path=db_path)
     with TestClient(create_app(settings, start_worker=False)) as client:
-        yield client
+        yield as_operator(client)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
-from hub_support import SimDevice, register
+from hub_support import SimDevice, as_operator, register
 from mqtt_helpers import TestClientMQTT, wait_until
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
@@ -115,6 +115,7 @@ def test_unacked_messages_are_redelivered_to_the_hub_session(
     assert store.count_events() == 0
 
     with TestClient(create_app(hub_settings)) as again:
+        as_operator(again)
         wait_until(lambda: stored(again) == 3, what="redelivered events stored")
         assert [e["seq"] for e in again.get("/api/events").json()["events"]] == [1, 2, 3]
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
+from queue_helpers import PASSWORD, password_hash
 
 from hub.store import Store
 from shekara import wire
@@ -118,3 +120,14 @@ def passage_body(plate: str, country: str | None = "KZ", at: str | None = None) 
         "first_seen": seen, "last_seen": seen, "frames": 8, "direction": "toward",
         "evidence": None,
     }  # fmt: skip
+
+
+def as_operator(client: TestClient) -> TestClient:
+    """Log ``client`` in as an operator (created if need be): the events, devices and
+    dead-letter API are operators' data."""
+    queue = client.app.state.hub.queue  # type: ignore[attr-defined]
+    if queue.store.user("ops") is None:
+        queue.store.add_user("ops", password_hash(), "operator", "-")
+    resp = client.post("/api/auth/login", json={"username": "ops", "password": PASSWORD})
+    assert resp.status_code == 200, resp.text
+    return client

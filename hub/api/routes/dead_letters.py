@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from hub.api.deps import StoreDep
+from hub.api.deps import OperatorOnly, StoreDep
 from hub.api.schemas import DeadLetterOut
 from hub.ingest import DEAD_LETTER_CAP
 
-router = APIRouter(prefix="/dead-letters", tags=["dead letters"])
+router = APIRouter(prefix="/dead-letters", tags=["dead letters"], dependencies=[OperatorOnly])
 
 
 @router.get("", response_model=list[DeadLetterOut])

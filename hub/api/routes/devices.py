@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 
-from hub.api.deps import StoreDep
+from hub.api.deps import OperatorOnly, StoreDep
 from hub.api.schemas import DeviceOut
 
-router = APIRouter(prefix="/devices", tags=["devices"])
+router = APIRouter(prefix="/devices", tags=["devices"], dependencies=[OperatorOnly])
 
 
 @router.get("", response_model=list[DeviceOut])

@@ -7,13 +7,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
 
-from hub.api.deps import StoreDep
+from hub.api.deps import OperatorOnly, StoreDep
 from hub.api.schemas import EventOut, EventPage
 from hub.store import EventFilter
 from shekara.ids import is_ulid
 from shekara.wire import utc_timestamp
 
-router = APIRouter(prefix="/events", tags=["events"])
+router = APIRouter(prefix="/events", tags=["events"], dependencies=[OperatorOnly])
 
 MAX_LIMIT = 1000
 

@@ -21,15 +21,14 @@ from hub.runtime import HubRuntime
 
 PUBLIC, CARRIER, PAGE = "public", "carrier", "page"  # PAGE: login page redirect
 CARRIER_PAGE = "carrier page"  # back to the token sign-in
-OFFICER, OFFICER_W, OPERATOR_W, ADMIN, ADMIN_W = (
-    "officer", "officer+csrf", "operator+csrf", "admin", "admin+csrf")  # fmt: skip
+OFFICER, OFFICER_W, OPERATOR, OPERATOR_W, ADMIN, ADMIN_W = (
+    "officer", "officer+csrf", "operator", "operator+csrf", "admin", "admin+csrf")  # fmt: skip
 
 ACCESS: dict[tuple[str, str], str] = {
-    # The foundation's read API (events, devices, dead letters) is still open: the
-    # operators' dashboard (issue 8) puts it behind the operator role.
-    ("GET", "/healthz"): PUBLIC, ("GET", "/api/events"): PUBLIC,
-    ("GET", "/api/devices"): PUBLIC, ("GET", "/api/devices/{device_id}"): PUBLIC,
-    ("GET", "/api/dead-letters"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    # Operational data: plates in events, device keys, rejected payloads.
+    ("GET", "/api/events"): OPERATOR, ("GET", "/api/devices"): OPERATOR,
+    ("GET", "/api/devices/{device_id}"): OPERATOR, ("GET", "/api/dead-letters"): OPERATOR,
     # Drivers: no account, the unguessable reference is the key.
     ("GET", "/api/queue/directions"): PUBLIC, ("GET", "/api/queue/slots"): PUBLIC,
     ("POST", "/api/queue/holds"): PUBLIC, ("POST", "/api/queue/bookings"): PUBLIC,
@@ -130,8 +129,8 @@ def test_a_change_without_the_csrf_token_is_403(api: TestClient, method: str, pa
 
 
 @pytest.mark.parametrize(
-    ("who", "level"), [("officer", OPERATOR_W), ("officer", ADMIN), ("officer", ADMIN_W),
-                       ("operator", ADMIN), ("operator", ADMIN_W)],
+    ("who", "level"), [("officer", OPERATOR), ("officer", OPERATOR_W), ("officer", ADMIN),
+                       ("officer", ADMIN_W), ("operator", ADMIN), ("operator", ADMIN_W)],
 )  # fmt: skip
 def test_a_role_below_is_403(api: TestClient, who: str, level: str) -> None:
     csrf = _login(api, who)

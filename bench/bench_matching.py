@@ -42,6 +42,7 @@ sys.path[:0] = [str(REPO)]
 
 import httpx2  # noqa: E402
 import paho.mqtt.client as mqtt  # noqa: E402
+from bench_queue import pct  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
 from stdnum import iso6346  # noqa: E402
@@ -256,12 +257,6 @@ def throughput(db: Path, seconds: float = 5.0) -> dict[str, float]:
             match_vehicle(sighting, body)
             calls += 1
     return {"arrivals_per_s": rate, "match_vehicle_per_s": calls / (time.perf_counter() - start)}
-
-
-def pct(values: list[float], q: float) -> float:
-    """The q-quantile (0..1) of ``values``."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 def main(argv: list[str] | None = None) -> int:

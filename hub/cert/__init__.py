@@ -1,0 +1,1 @@
+"""Hash-chained consignment certificates: an RFC 9162 Merkle log, proofs, checkpoints."""

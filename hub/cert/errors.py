@@ -1,0 +1,33 @@
+"""What goes wrong when a certificate, a proof or a checkpoint does not verify.
+
+One base class; each subclass names the check that failed, and its message says what is
+malformed, so ``shekara-hub cert verify`` can print the precise reason.
+"""
+
+from __future__ import annotations
+
+from shekara.errors import ShekaraError
+
+
+class LogError(ShekaraError):
+    """A log proof, checkpoint or certificate failed verification."""
+
+    reason = "log_error"
+
+
+class MalformedProof(LogError):
+    """A proof of the wrong shape: an index outside the tree, a hash of the wrong length."""
+
+    reason = "malformed_proof"
+
+
+class InclusionMismatch(LogError):
+    """An inclusion proof that does not lead from the leaf to the signed root."""
+
+    reason = "inclusion_proof_mismatch"
+
+
+class ConsistencyMismatch(LogError):
+    """A consistency proof that does not join the older root to the newer one."""
+
+    reason = "consistency_proof_mismatch"

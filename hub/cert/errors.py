@@ -31,3 +31,21 @@ class ConsistencyMismatch(LogError):
     """A consistency proof that does not join the older root to the newer one."""
 
     reason = "consistency_proof_mismatch"
+
+
+class MalformedNote(LogError):
+    """A signed note or checkpoint that does not follow C2SP signed-note / tlog-checkpoint."""
+
+    reason = "malformed_note"
+
+
+class BadSignature(LogError):
+    """A signature from a trusted key that does not verify over the note text."""
+
+    reason = "bad_log_signature"
+
+
+class MissingSignature(LogError):
+    """No signature from a trusted key: the log's own, or a required witness's."""
+
+    reason = "missing_trusted_signature"

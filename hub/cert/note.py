@@ -1,0 +1,174 @@
+"""C2SP signed notes and tlog checkpoints, with Ed25519 keys.
+
+Signed note (c2sp.org/signed-note): the text (UTF-8, ending in a newline, no other
+control characters), a blank line, then one line per signature::
+
+    — <key name> base64(key ID (4 bytes, big-endian) || signature)
+
+``key ID = SHA-256(key name || 0x0A || signature type || public key)[:4]``; type 0x01 is
+Ed25519 over the note text.  A verifier key is written
+``<name>+<hex key ID>+base64(0x01 || 32-byte public key)``.
+
+Checkpoint (c2sp.org/tlog-checkpoint): the note text is the origin line, the tree size
+in decimal, the base64 root hash, then optional extension lines.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from hub.cert.errors import BadSignature, MalformedNote, MissingSignature
+
+ED25519 = 0x01
+DASH = "\u2014"
+MAX_SIGNATURES = 16
+_NAME = re.compile(r"^[^\s+]+$")
+_SIGNATURE_LINE = re.compile(rf"^{DASH} (\S+) ([A-Za-z0-9+/=]+)$")
+
+
+def public_bytes(key: Ed25519PublicKey) -> bytes:
+    """The 32 raw bytes of an Ed25519 public key."""
+    return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def key_id(name: str, sig_type: int, public: bytes) -> bytes:
+    """SHA-256(name || 0x0A || type || public key)[:4]."""
+    return hashlib.sha256(name.encode() + b"\n" + bytes([sig_type]) + public).digest()[:4]
+
+
+def verifier_key(name: str, key: Ed25519PublicKey) -> str:
+    """``name+hexID+base64(0x01 || key)``: what a verifier is configured with."""
+    raw = public_bytes(key)
+    encoded = base64.b64encode(bytes([ED25519]) + raw).decode()
+    return f"{name}+{key_id(name, ED25519, raw).hex()}+{encoded}"
+
+
+@dataclass(frozen=True, slots=True)
+class Verifier:
+    """A trusted Ed25519 key of a log or a witness."""
+
+    name: str
+    id: bytes
+    key: Ed25519PublicKey
+
+
+def parse_verifier_key(text: str) -> Verifier:
+    """A verifier key string; raises :class:`MalformedNote` saying what is wrong."""
+    parts = text.strip().split("+")
+    if len(parts) != 3 or not _NAME.match(parts[0]):
+        raise MalformedNote(f"{text!r} is not name+keyid+key")
+    try:
+        kid, raw = bytes.fromhex(parts[1]), base64.b64decode(parts[2], validate=True)
+    except (ValueError, binascii.Error):
+        raise MalformedNote(f"{text!r}: the key ID or the key is not hex / base64") from None
+    if len(kid) != 4 or len(raw) != 33 or raw[0] != ED25519:
+        raise MalformedNote(f"{text!r}: not a 4-byte key ID and an Ed25519 (0x01) key")
+    if key_id(parts[0], ED25519, raw[1:]) != kid:
+        raise MalformedNote(f"{text!r}: the key ID does not match the name and key")
+    return Verifier(parts[0], kid, Ed25519PublicKey.from_public_bytes(raw[1:]))
+
+
+def signature_line(text: str, name: str, key: Ed25519PrivateKey) -> str:
+    """One signature line over ``text``."""
+    kid = key_id(name, ED25519, public_bytes(key.public_key()))
+    return f"{DASH} {name} {base64.b64encode(kid + key.sign(text.encode())).decode()}\n"
+
+
+def sign(text: str, name: str, key: Ed25519PrivateKey) -> str:
+    """A signed note of ``text`` by one key."""
+    _check_text(text)
+    return text + "\n" + signature_line(text, name, key)
+
+
+def _check_text(text: str) -> None:
+    if not text.endswith("\n"):
+        raise MalformedNote("a note's text ends with a newline")
+    if any(ord(c) < 0x20 and c != "\n" for c in text):
+        raise MalformedNote("a note's text holds no control characters but newline")
+
+
+def split(note: str) -> tuple[str, list[tuple[str, bytes, bytes]]]:
+    """(text, [(key name, key ID, signature)]) of a signed note."""
+    text, sep, block = note.rpartition("\n\n")
+    if not sep or not block.endswith("\n"):
+        raise MalformedNote("no blank line before the signatures, or no final newline")
+    text += "\n"
+    _check_text(text)
+    signatures = []
+    for line in block[:-1].split("\n"):
+        found = _SIGNATURE_LINE.match(line)
+        if found is None:
+            raise MalformedNote(f"not a signature line: {line[:80]!r}")
+        raw = base64.b64decode(found.group(2))
+        if len(raw) < 5:
+            raise MalformedNote(f"signature of {found.group(1)} is too short")
+        signatures.append((found.group(1), raw[:4], raw[4:]))
+    if len(signatures) > MAX_SIGNATURES:
+        raise MalformedNote(f"{len(signatures)} signatures; at most {MAX_SIGNATURES}")
+    return text, signatures
+
+
+def open_note(note: str, trusted: Mapping[tuple[str, bytes], Verifier]) -> tuple[str, set[str]]:
+    """The text of a note and the names of trusted keys whose signatures verified.
+
+    Signatures from unknown keys are ignored; one from a trusted key that fails
+    rejects the note; a note with no verified trusted signature is rejected.
+    """
+    text, signatures = split(note)
+    verified: set[str] = set()
+    for name, kid, sig in signatures:
+        verifier = trusted.get((name, kid))
+        if verifier is None:
+            continue
+        try:
+            verifier.key.verify(sig, text.encode())
+        except InvalidSignature:
+            raise BadSignature(f"the signature of {name} does not verify") from None
+        verified.add(name)
+    if not verified:
+        raise MissingSignature("no signature from a trusted key")
+    return text, verified
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A log's signed statement of its size and root hash."""
+
+    origin: str
+    size: int
+    root: bytes
+    extensions: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        """The note text (c2sp.org/tlog-checkpoint)."""
+        lines = [self.origin, str(self.size), base64.b64encode(self.root).decode(),
+                 *self.extensions]  # fmt: skip
+        return "".join(line + "\n" for line in lines)
+
+
+def parse_checkpoint(text: str) -> Checkpoint:
+    """A checkpoint from its note text; raises :class:`MalformedNote`."""
+    lines = text.split("\n")
+    if len(lines) < 4 or lines[-1] != "":
+        raise MalformedNote("a checkpoint has an origin, a size and a root hash, each on a line")
+    origin, size, root, *rest = lines[:-1]
+    if not origin or not size.isdigit() or (size != "0" and size.startswith("0")):
+        raise MalformedNote(f"bad origin or tree size: {origin[:60]!r}, {size[:30]!r}")
+    try:
+        digest = base64.b64decode(root, validate=True)
+    except binascii.Error:
+        raise MalformedNote(f"the root hash {root[:60]!r} is not base64") from None
+    if len(digest) != 32:
+        raise MalformedNote(f"the root hash has {len(digest)} bytes, not 32")
+    if any(not line for line in rest):
+        raise MalformedNote("a checkpoint's extension lines are not empty")
+    return Checkpoint(origin, int(size), digest, tuple(rest))

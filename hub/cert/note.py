@@ -11,6 +11,10 @@ Ed25519 over the note text.  A verifier key is written
 
 Checkpoint (c2sp.org/tlog-checkpoint): the note text is the origin line, the tree size
 in decimal, the base64 root hash, then optional extension lines.
+
+Cosignature (c2sp.org/tlog-cosignature, Ed25519 "cosignature/v1"): a note signature of
+type 0x04 whose bytes are ``key ID || u64 big-endian timestamp || Ed25519 signature``
+over ``"cosignature/v1\ntime <timestamp>\n" || checkpoint text``.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hub.cert.errors import BadSignature, MalformedNote, MissingSignature
 
 ED25519 = 0x01
+COSIGNATURE_V1 = 0x04  # timestamped Ed25519 witness cosignatures (c2sp.org/tlog-cosignature)
 DASH = "\u2014"
 MAX_SIGNATURES = 16
 _NAME = re.compile(r"^[^\s+]+$")
@@ -45,36 +50,37 @@ def key_id(name: str, sig_type: int, public: bytes) -> bytes:
     return hashlib.sha256(name.encode() + b"\n" + bytes([sig_type]) + public).digest()[:4]
 
 
-def verifier_key(name: str, key: Ed25519PublicKey) -> str:
-    """``name+hexID+base64(0x01 || key)``: what a verifier is configured with."""
+def verifier_key(name: str, key: Ed25519PublicKey, sig_type: int = ED25519) -> str:
+    """``name+hexID+base64(type || key)``: what a verifier is configured with."""
     raw = public_bytes(key)
-    encoded = base64.b64encode(bytes([ED25519]) + raw).decode()
-    return f"{name}+{key_id(name, ED25519, raw).hex()}+{encoded}"
+    encoded = base64.b64encode(bytes([sig_type]) + raw).decode()
+    return f"{name}+{key_id(name, sig_type, raw).hex()}+{encoded}"
 
 
 @dataclass(frozen=True, slots=True)
 class Verifier:
-    """A trusted Ed25519 key of a log or a witness."""
+    """A trusted Ed25519 key of a log (type 0x01) or a witness (type 0x04)."""
 
     name: str
     id: bytes
     key: Ed25519PublicKey
+    type: int = ED25519
 
 
 def parse_verifier_key(text: str) -> Verifier:
     """A verifier key string; raises :class:`MalformedNote` saying what is wrong."""
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)  # the base64 key may hold "+" itself
     if len(parts) != 3 or not _NAME.match(parts[0]):
         raise MalformedNote(f"{text!r} is not name+keyid+key")
     try:
         kid, raw = bytes.fromhex(parts[1]), base64.b64decode(parts[2], validate=True)
     except (ValueError, binascii.Error):
         raise MalformedNote(f"{text!r}: the key ID or the key is not hex / base64") from None
-    if len(kid) != 4 or len(raw) != 33 or raw[0] != ED25519:
-        raise MalformedNote(f"{text!r}: not a 4-byte key ID and an Ed25519 (0x01) key")
-    if key_id(parts[0], ED25519, raw[1:]) != kid:
+    if len(kid) != 4 or len(raw) != 33 or raw[0] not in (ED25519, COSIGNATURE_V1):
+        raise MalformedNote(f"{text!r}: not a 4-byte key ID and an Ed25519 (0x01/0x04) key")
+    if key_id(parts[0], raw[0], raw[1:]) != kid:
         raise MalformedNote(f"{text!r}: the key ID does not match the name and key")
-    return Verifier(parts[0], kid, Ed25519PublicKey.from_public_bytes(raw[1:]))
+    return Verifier(parts[0], kid, Ed25519PublicKey.from_public_bytes(raw[1:]), raw[0])
 
 
 def signature_line(text: str, name: str, key: Ed25519PrivateKey) -> str:
@@ -129,14 +135,36 @@ def open_note(note: str, trusted: Mapping[tuple[str, bytes], Verifier]) -> tuple
         verifier = trusted.get((name, kid))
         if verifier is None:
             continue
+        if verifier.type == COSIGNATURE_V1:
+            if len(sig) != 72:
+                raise MalformedNote(f"the cosignature of {name} is not 8 + 64 bytes")
+            signed = cosigned_message(text, int.from_bytes(sig[:8], "big"))
+            sig = sig[8:]
+        else:
+            signed = text.encode()
         try:
-            verifier.key.verify(sig, text.encode())
+            verifier.key.verify(sig, signed)
         except InvalidSignature:
             raise BadSignature(f"the signature of {name} does not verify") from None
         verified.add(name)
     if not verified:
         raise MissingSignature("no signature from a trusted key")
     return text, verified
+
+
+def cosigned_message(text: str, timestamp: int) -> bytes:
+    """What a cosignature/v1 signs: the header, the time, the checkpoint text."""
+    return f"cosignature/v1\ntime {timestamp}\n{text}".encode()
+
+
+def cosignature_line(text: str, name: str, key: Ed25519PrivateKey, timestamp: int) -> str:
+    """A witness's cosignature/v1 line over a checkpoint's text, at ``timestamp``."""
+    if not 0 <= timestamp < 2**63:
+        raise MalformedNote(f"timestamp {timestamp} is outside 0..2^63-1")
+    kid = key_id(name, COSIGNATURE_V1, public_bytes(key.public_key()))
+    stamp = timestamp.to_bytes(8, "big")
+    sig = key.sign(cosigned_message(text, timestamp))
+    return f"{DASH} {name} {base64.b64encode(kid + stamp + sig).decode()}\n"
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,8 @@ from hub.cert.errors import BadSignature, MalformedNote, MissingSignature
 from hub.cert.merkle import EMPTY_ROOT
 from hub.cert.note import (
     Checkpoint,
+    cosignature_line,
+    cosigned_message,
     open_note,
     parse_checkpoint,
     parse_verifier_key,
@@ -88,3 +90,35 @@ def test_checkpoints_round_trip_and_refuse_bad_lines() -> None:
                          ("origin\n8\n!!\n", "not base64")):  # fmt: skip
         with pytest.raises(MalformedNote, match=message):
             parse_checkpoint(bad)
+
+
+def test_a_witness_cosignature_verifies_and_any_change_fails() -> None:
+    log_key, witness_key = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    text = Checkpoint("temirbaba.shekara.example/log", 3, EMPTY_ROOT).text()
+    note = sign(text, "temirbaba.shekara.example/log", log_key) + cosignature_line(
+        text, "garabogaz.example/witness", witness_key, 1_779_000_000
+    )
+    log_v = verifier_key("temirbaba.shekara.example/log", log_key.public_key())
+    witness_v = verifier_key("garabogaz.example/witness", witness_key.public_key(), 0x04)
+    assert witness_v.startswith("garabogaz.example/witness+")
+    trusted = _trusted(log_v, witness_v)
+    assert open_note(note, trusted)[1] == {"temirbaba.shekara.example/log",  # type: ignore[arg-type]
+                                           "garabogaz.example/witness"}  # fmt: skip
+    line = note.rsplit("\n", 2)[-2]
+    raw = bytearray(base64.b64decode(line.rsplit(" ", 1)[1]))
+    raw[4 + 7] ^= 1  # the timestamp is signed too
+    forged = note.replace(line, line.rsplit(" ", 1)[0] + " " + base64.b64encode(raw).decode())
+    with pytest.raises(BadSignature, match=r"garabogaz\.example/witness does not verify"):
+        open_note(forged, trusted)  # type: ignore[arg-type]
+    # The cosigned message, per c2sp.org/tlog-cosignature.
+    assert cosigned_message(text, 1_779_000_000) == (
+        b"cosignature/v1\ntime 1779000000\ntemirbaba.shekara.example/log\n3\n"
+        b"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n"
+    )
+
+
+def test_a_verifier_key_whose_base64_holds_a_plus_parses() -> None:
+    keys = (Ed25519PrivateKey.from_private_bytes(bytes([i]) * 32) for i in range(256))
+    vkeys = (verifier_key("log.example", k.public_key()) for k in keys)
+    vkey = next(v for v in vkeys if "+" in v.split("+", 2)[2])
+    assert parse_verifier_key(vkey).name == "log.example"

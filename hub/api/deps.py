@@ -100,30 +100,30 @@ async def officer_write(
     return session
 
 
+def _at_least(session: Session, role: Role) -> Session:
+    if not session.role.allows(role):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"{role.value}s only")
+    return session
+
+
 async def operator_write(session: Annotated[Session, Depends(officer_write)]) -> Session:
     """An operator's (or admin's) state-changing session (403 for officers)."""
-    if not session.role.allows(Role.OPERATOR):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "operators only")
-    return session
+    return _at_least(session, Role.OPERATOR)
 
 
 async def operator_read(session: Annotated[Session, Depends(get_session)]) -> Session:
     """An operator's (or admin's) session, for reading (403 for officers)."""
-    if not session.role.allows(Role.OPERATOR):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "operators only")
-    return session
+    return _at_least(session, Role.OPERATOR)
 
 
 async def admin_read(session: Annotated[Session, Depends(get_session)]) -> Session:
     """An admin's session (403 for everyone else)."""
-    if not session.role.allows(Role.ADMIN):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only")
-    return session
+    return _at_least(session, Role.ADMIN)
 
 
 async def admin_write(session: Annotated[Session, Depends(officer_write)]) -> Session:
     """An admin's state-changing session (CSRF checked; 403 for everyone else)."""
-    return await admin_read(session)
+    return _at_least(session, Role.ADMIN)
 
 
 RuntimeDep = Annotated[HubRuntime, Depends(get_runtime)]

@@ -59,50 +59,42 @@ def code_of(body: dict[str, Any]) -> tuple[KeyKind | None, str]:
 
 
 class LaneBell:
-    """Per-lane change counters that the officer's live views wait on.
+    """Per-lane change counters, and the live views waiting on them.
 
-    Threads wait with :meth:`wait`; the event loop's live views :meth:`subscribe` and get
-    an :class:`asyncio.Event` set from the ringing thread, so a waiting browser holds no
-    thread.
+    The event loop's live views :meth:`subscribe` and get an :class:`asyncio.Event` set
+    from the ringing thread, so a waiting browser holds no thread.
     """
 
     def __init__(self) -> None:
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._versions: dict[str, int] = {}
         self._subscribers: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = {}
 
     def ring(self, lane: str) -> None:
         """Say that ``lane``'s view changed."""
-        with self._cond:
+        with self._lock:
             self._versions[lane] = self._versions.get(lane, 0) + 1
-            self._cond.notify_all()
             waiting = list(self._subscribers.get(lane, ()))
         for loop, event in waiting:
             with contextlib.suppress(RuntimeError):  # that loop closed: its view is gone
                 loop.call_soon_threadsafe(event.set)
 
+    def version(self, lane: str) -> int:
+        """How many times the lane's view changed."""
+        with self._lock:
+            return self._versions.get(lane, 0)
+
     def subscribe(self, lane: str) -> tuple[asyncio.Event, Callable[[], None]]:
         """An event set on every change of ``lane``, and the call that unsubscribes it."""
         entry = (asyncio.get_running_loop(), asyncio.Event())
-        with self._cond:
+        with self._lock:
             self._subscribers.setdefault(lane, set()).add(entry)
 
         def unsubscribe() -> None:
-            with self._cond:
+            with self._lock:
                 self._subscribers.get(lane, set()).discard(entry)
 
         return entry[1], unsubscribe
-
-    def version(self, lane: str) -> int:
-        """The lane's change counter."""
-        with self._cond:
-            return self._versions.get(lane, 0)
-
-    def wait(self, lane: str, seen: int, timeout: float) -> int:
-        """Block until ``lane`` moves past ``seen`` or ``timeout``; returns its counter."""
-        with self._cond:
-            self._cond.wait_for(lambda: self._versions.get(lane, 0) != seen, timeout)
-            return self._versions.get(lane, 0)
 
 
 class ArrivalDesk:
@@ -185,7 +177,6 @@ class ArrivalDesk:
         )  # fmt: skip
         keys = [k for r in sighting.readings for k in reading_keys(r.text)]
         keys += [(KeyKind(c["kind"]), c["code"]) for c in arrival.sighting["codes"] if c["kind"]]
-        keys += [(KeyKind.SSCC, c) for c in sighting.codes if c.isdigit() and len(c) == 18]
         scored: list[tuple[VehicleMatch, StoredVersion]] = [
             (match_vehicle(sighting, v.body), v) for v in self.notify.open_with_keys(keys)
         ]

@@ -9,7 +9,7 @@ are checked against their country's formats as the queue checks them.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
@@ -187,7 +187,3 @@ class NotificationIn(_Strict):
     def ssccs(self) -> list[str]:
         """Every declared SSCC, in order."""
         return [s for c in self.consignments for i in c.items for s in i.ssccs]
-
-    def eta_start(self) -> datetime:
-        """Start of the arrival window."""
-        return self.eta.earliest

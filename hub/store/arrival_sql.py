@@ -86,15 +86,6 @@ class ArrivalTables:
                  arrival_id),
             )  # fmt: skip
 
-    def mark_decided(self, arrival_id: int, at: str) -> bool:
-        """Close a visit; False when it was already closed."""
-        with self._store._transaction() as conn:
-            cursor = conn.execute(
-                "UPDATE arrivals SET decided = 1, updated_at = ? WHERE id = ? AND decided = 0",
-                (at, arrival_id),
-            )
-            return cursor.rowcount == 1
-
     def current_arrival(self, lane: str) -> Arrival | None:
         """The lane's latest visit."""
         row = self._store._reader().execute(

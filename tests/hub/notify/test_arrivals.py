@@ -113,7 +113,9 @@ def test_a_near_miss_is_probable_and_a_decided_visit_is_not_joined(
     feeder.step()
     arrival = feeder.desk.arrivals.current_arrival("entry-1")
     assert arrival is not None and arrival.level == "probable" and arrival.score == 0.5
-    assert feeder.desk.arrivals.mark_decided(arrival.id, arrival.updated_at)
+    feeder.desk.arrivals.record_decision(
+        arrival.id, "officer1", "release", {"at": arrival.updated_at}, True, None
+    )
     _send(store, front, BARCODE, code_body(CONTAINER))
     feeder.step()
     later = feeder.desk.arrivals.current_arrival("entry-1")

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 
 from hub.api.main import api_router
 from hub.api.writer import SerialWriter
+from hub.cert import setup as cert_setup
 from hub.config import HubSettings
 from hub.follower import EventFollower
 from hub.ingest import Ingestor
@@ -38,6 +39,7 @@ from hub.store.arrival_sql import ArrivalTables
 from hub.store.notify_sql import NotifyStore
 from hub.store.queue_sql import QueueStore
 from hub.web import carrier as carrier_pages
+from hub.web import certificates as certificate_pages
 from hub.web import officer, pages
 from hub.web import terminal as terminal_pages
 from shekara import __version__
@@ -78,10 +80,12 @@ def create_app(
                 LaneFeeder(store, queue),
                 ArrivalFeeder(store, queue_store, queue.config.checkpoint, arrivals),
             )
-        terminal = LaneTerminal(notify_store, arrivals.arrivals, queue, arrivals.bell)
+        certs = cert_setup.build(settings, store, queue.now)
+        terminal = LaneTerminal(notify_store, arrivals.arrivals, queue, arrivals.bell,
+                                certs.desk)  # fmt: skip
         app.state.hub = HubRuntime(
             settings, store, ingestor, worker, queue, followers, limiter, writer, notify,
-            arrivals, terminal,
+            arrivals, terminal, certs,
         )  # fmt: skip
         log.info("database %s: %d events stored", settings.db_path, store.count_events())
         for follower in followers:
@@ -90,9 +94,11 @@ def create_app(
                 worker.listeners.append(follower.wake)
         if worker is not None:
             worker.start()
+            certs.cosigner.start()
         try:
             yield
         finally:
+            certs.cosigner.stop()
             for follower in followers:
                 follower.stop()
             if worker is not None:
@@ -112,6 +118,7 @@ def create_app(
     app.include_router(officer.router)
     app.include_router(terminal_pages.router)
     app.include_router(carrier_pages.router)
+    app.include_router(certificate_pages.router)
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).with_name("static")),
               name="static")  # fmt: skip
 

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from hub import notify_cli, queue_cli
+from hub import cert_cli, notify_cli, queue_cli
 from hub.config import EXAMPLE_TOML, HubSettings, load_settings
 from shekara.errors import ConfigError, ShekaraError
 from shekara.keys import load_public_key
@@ -50,7 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     _db_options(lst)
     queue_cli.add_commands(sub, _db_options)
     notify_cli.add_commands(sub, _db_options)
+    cert_cli.add_commands(sub, _config_option)
     return parser
+
+
+def _config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="TOML config file (default: environment)")
 
 
 def _db_options(parser: argparse.ArgumentParser) -> None:
@@ -71,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return queue_cli.run(args, _db_path)
         if args.command == "carrier":
             return notify_cli.run(args, _db_path)
+        if args.command == "cert":
+            return cert_cli.run(args, lambda a: load_settings(a.config))
         if args.device_command == "add":
             return _device_add(args)
         return _device_list(args)

@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -20,6 +20,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from hub.cert import note
+from hub.cert.errors import LogError
 from shekara import wire
 from shekara.errors import ConfigError
 
@@ -90,11 +92,68 @@ class HubSettings(BaseSettings):
         2, ge=0, le=72,
         description="A notification must arrive this long before its ETA window (EAEU: 2 h)",
     )  # fmt: skip
+    log_origin: str = Field(
+        "",
+        pattern=r"^[^\s+]*$",
+        description="Origin line of the certificate log's checkpoints and its key name; "
+        "default shekara.<checkpoint or 'main'>/log",
+    )
+    log_key_file: Path | None = Field(
+        None,
+        description="Ed25519 private key (PKCS#8 PEM) signing the log's checkpoints; "
+        "development makes <db_path>.log-key",
+    )
+    witness_key_file: Path | None = Field(
+        None,
+        description="Ed25519 private key cosigning the neighbour's checkpoints; "
+        "development makes <db_path>.witness-key",
+    )
+    witness_name: str = Field(
+        "",
+        pattern=r"^[^\s+]*$",
+        description="Key name of this hub's witness; default <log_origin>/witness",
+    )
+    witness_for: list[str] = Field(
+        default_factory=list,
+        description="Verifier keys (name+id+key) of the neighbours' logs this hub cosigns",
+    )
+    witnesses: list[str] = Field(
+        default_factory=list,
+        description="Witnesses asked to cosign this hub's checkpoints: "
+        "'<cosignature verifier key> <URL prefix>' each",
+    )
+    checkpoint_interval_s: float = Field(
+        1.0, gt=0, le=3600, description="Sign a checkpoint this often when the log has grown"
+    )
+    public_url: str = Field(
+        "",
+        description="Base URL of the hub's public pages, printed in certificate QR codes; "
+        "default http://<http_host>:<http_port>",
+    )
+
+    @field_validator("witness_for", "witnesses")
+    @classmethod
+    def _keys_parse(cls, values: list[str]) -> list[str]:
+        for value in values:
+            key, _, url = value.strip().partition(" ")
+            try:
+                note.parse_verifier_key(key)
+            except LogError as exc:
+                raise ValueError(str(exc)) from None
+            if url and not url.strip().startswith(("http://", "https://")):
+                raise ValueError(f"{value!r}: the witness URL is not http(s)")
+        return values
 
     @model_validator(mode="after")
     def _defaults_and_production(self) -> HubSettings:
         if not self.mqtt_client_id:
             self.mqtt_client_id = f"shekara-hub-{self.checkpoint or 'main'}"
+        if not self.log_origin:
+            self.log_origin = f"shekara.{self.checkpoint or 'main'}/log"
+        if not self.witness_name:
+            self.witness_name = f"{self.log_origin}/witness"
+        if not self.public_url:
+            self.public_url = f"http://{self.http_host}:{self.http_port}"
         if self.env == "production":
             problems = self.production_problems()
             if problems:
@@ -112,7 +171,16 @@ class HubSettings(BaseSettings):
         key = self.journal_key.get_secret_value() if self.journal_key else ""
         if len(key) < 32 or key.strip().lower() in INSECURE_PASSWORDS:
             problems.append("journal_key is unset or shorter than 32 characters")
+        if self.log_key_file is None:
+            problems.append("log_key_file is not set (development would generate a log key)")
+        if self.witness_for and self.witness_key_file is None:
+            problems.append("witness_key_file is not set while witness_for names logs")
         return problems
+
+    def key_file(self, which: Literal["log", "witness"]) -> Path:
+        """The log's or the witness's private key file (a development default if unset)."""
+        given = self.log_key_file if which == "log" else self.witness_key_file
+        return given or self.db_path.with_name(f"{self.db_path.name}.{which}-key")
 
     @classmethod
     def settings_customise_sources(
@@ -195,4 +263,14 @@ log_level = "INFO"
 # journal_key = "..."          # better: SHEKARA_HUB_JOURNAL_KEY; 32+ characters
 session_hours = 12
 notify_deadline_hours = 2       # pre-arrival notifications: hours before the ETA
+
+# Certificate log (docs/certificates.md)
+# log_origin = "shekara.temirbaba/log"       # checkpoint origin and log key name
+# log_key_file = "/etc/shekara/log.key"      # required in production
+# witness_key_file = "/etc/shekara/witness.key"
+# witness_name = "shekara.temirbaba/log/witness"
+# witness_for = ["shekara.garabogaz/log+1a2b3c4d+AR..."]          # logs this hub cosigns
+# witnesses = ["shekara.garabogaz/log/witness+5e6f7a8b+BH... https://garabogaz.example/witness"]
+checkpoint_interval_s = 1.0
+# public_url = "https://temirbaba.example"   # printed in certificate QR codes
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hub.api.writer import SerialWriter
+from hub.cert.setup import CertParts
 from hub.config import HubSettings
 from hub.follower import EventFollower
 from hub.ingest import Ingestor
@@ -32,3 +33,4 @@ class HubRuntime:
     notify: NotifyDesk  # pre-arrival notifications
     arrivals: ArrivalDesk  # lane reads matched against notifications
     terminal: LaneTerminal  # the officer's view of arrivals, decisions, search
+    certs: CertParts  # the certificate log, its checkpoints and cosignatures, the witness

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from hub.api.routes import (
     admin,
     auth,
+    certificates,
     dead_letters,
     devices,
     events,
@@ -28,3 +29,5 @@ api_router.include_router(auth.router, prefix="/api")
 api_router.include_router(notify.router, prefix="/api")
 api_router.include_router(lanes.router, prefix="/api")
 api_router.include_router(admin.router, prefix="/api")
+api_router.include_router(certificates.router, prefix="/api")
+api_router.include_router(certificates.witness_router)

@@ -49,3 +49,21 @@ class MissingSignature(LogError):
     """No signature from a trusted key: the log's own, or a required witness's."""
 
     reason = "missing_trusted_signature"
+
+
+class BadCosignature(BadSignature):
+    """A witness's cosignature from a trusted witness key that does not verify."""
+
+    reason = "bad_cosignature"
+
+
+class BodyMismatch(LogError):
+    """A certificate body that does not hash to the digest its log leaf holds."""
+
+    reason = "body_hash_mismatch"
+
+
+class MalformedBundle(LogError):
+    """A certificate bundle that is not the JSON or tlog-proof it should be."""
+
+    reason = "malformed_bundle"

@@ -57,42 +57,84 @@ def in_memory(leaves: Sequence[bytes]) -> Subtree:
     return subtree
 
 
-def inclusion_proof(index: int, size: int, subtree: Subtree) -> list[bytes]:
-    """PATH(index, D[0:size]) (RFC 9162 §2.1.3.1)."""
+Range = tuple[int, int]
+
+
+def inclusion_ranges(index: int, size: int) -> list[Range]:
+    """The subtrees [start, end) whose hashes form PATH(index, D[0:size]), leaf end first
+    (RFC 9162 §2.1.3.1)."""
     if not 0 <= index < size:
         raise MalformedProof(f"leaf index {index} is outside a tree of size {size}")
-    path: list[bytes] = []
+    path: list[Range] = []
     start, end = 0, size
     while end - start > 1:
         k = split(end - start)
         if index - start < k:
-            path.append(subtree(start + k, end))
+            path.append((start + k, end))
             end = start + k
         else:
-            path.append(subtree(start, start + k))
+            path.append((start, start + k))
             start += k
     return path[::-1]
 
 
-def consistency_proof(first: int, second: int, subtree: Subtree) -> list[bytes]:
-    """PROOF(first, D[0:second]) (RFC 9162 §2.1.4.1); empty when first is 0 or second."""
+def consistency_ranges(first: int, second: int) -> list[Range]:
+    """The subtrees whose hashes form PROOF(first, D[0:second]) (RFC 9162 §2.1.4.1); none
+    when first is 0 or second."""
     if not 0 <= first <= second:
         raise MalformedProof(f"no consistency proof from size {first} to size {second}")
     if first in (0, second):
         return []
-    proof: list[bytes] = []
+    proof: list[Range] = []
     start, end, m, whole = 0, second, first, True
     while m != end - start:
         k = split(end - start)
         if m <= k:
-            proof.append(subtree(start + k, end))
+            proof.append((start + k, end))
             end = start + k
         else:
-            proof.append(subtree(start, start + k))
+            proof.append((start, start + k))
             start, m, whole = start + k, m - k, False
     if not whole:
-        proof.append(subtree(start, end))
+        proof.append((start, end))
     return proof[::-1]
+
+
+def perfect_ranges(start: int, end: int) -> list[Range]:
+    """[start, end) as aligned power-of-two subtrees, largest first.
+
+    Every range a proof or a root asks for starts at a multiple of a power of two at
+    least as large as itself, so MTH(D[start:end]) is these subtrees' hashes folded from
+    the right: the hashes a store keeps are enough.
+    """
+    out: list[Range] = []
+    while start < end:
+        size = 1 << ((end - start).bit_length() - 1)
+        while start % size:
+            size >>= 1
+        out.append((start, start + size))
+        start += size
+    return out
+
+
+def fold_right(hashes: Sequence[bytes]) -> bytes:
+    """node(h0, node(h1, … node(h[n-2], h[n-1]))): the subtree :func:`perfect_ranges` cut up."""
+    if not hashes:
+        return EMPTY_ROOT
+    acc = hashes[-1]
+    for h in reversed(hashes[:-1]):
+        acc = node_hash(h, acc)
+    return acc
+
+
+def inclusion_proof(index: int, size: int, subtree: Subtree) -> list[bytes]:
+    """PATH(index, D[0:size]) (RFC 9162 §2.1.3.1)."""
+    return [subtree(*r) for r in inclusion_ranges(index, size)]
+
+
+def consistency_proof(first: int, second: int, subtree: Subtree) -> list[bytes]:
+    """PROOF(first, D[0:second]) (RFC 9162 §2.1.4.1); empty when first is 0 or second."""
+    return [subtree(*r) for r in consistency_ranges(first, second)]
 
 
 def _check_hashes(*hashes: bytes) -> None:

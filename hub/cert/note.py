@@ -30,7 +30,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from hub.cert.errors import BadSignature, MalformedNote, MissingSignature
+from hub.cert.errors import BadCosignature, BadSignature, MalformedNote, MissingSignature
 
 ED25519 = 0x01
 COSIGNATURE_V1 = 0x04  # timestamped Ed25519 witness cosignatures (c2sp.org/tlog-cosignature)
@@ -114,7 +114,10 @@ def split(note: str) -> tuple[str, list[tuple[str, bytes, bytes]]]:
         found = _SIGNATURE_LINE.match(line)
         if found is None:
             raise MalformedNote(f"not a signature line: {line[:80]!r}")
-        raw = base64.b64decode(found.group(2))
+        try:
+            raw = base64.b64decode(found.group(2), validate=True)
+        except binascii.Error:
+            raise MalformedNote(f"the signature of {found.group(1)} is not base64") from None
         if len(raw) < 5:
             raise MalformedNote(f"signature of {found.group(1)} is too short")
         signatures.append((found.group(1), raw[:4], raw[4:]))
@@ -145,6 +148,8 @@ def open_note(note: str, trusted: Mapping[tuple[str, bytes], Verifier]) -> tuple
         try:
             verifier.key.verify(sig, signed)
         except InvalidSignature:
+            if verifier.type == COSIGNATURE_V1:
+                raise BadCosignature(f"the cosignature of witness {name} does not verify") from None
             raise BadSignature(f"the signature of {name} does not verify") from None
         verified.add(name)
     if not verified:

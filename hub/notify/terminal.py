@@ -9,8 +9,10 @@ control) the decision still stands and its record says why: nothing is lost.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
+from hub.cert.desk import CertDesk
 from hub.notify.arrivals import LaneBell
 from hub.notify.decisions import FINAL, Action, SealState, control_result
 from hub.notify.match import reading_keys
@@ -18,6 +20,7 @@ from hub.notify.records import KeyKind, NotificationState, StoredVersion
 from hub.queue.records import Booking, NotFound, QueueError
 from hub.queue.service import QueueService
 from hub.store.arrival_sql import Arrival, ArrivalTables
+from hub.store.log_sql import StoredCertificate
 from hub.store.notify_sql import NotifyStore
 from shekara import codes
 from shekara.plates import confusion_key
@@ -37,12 +40,19 @@ class LaneTerminal:
     """What the officer's pages and API ask of arrivals and notifications."""
 
     def __init__(
-        self, notify: NotifyStore, arrivals: ArrivalTables, queue: QueueService, bell: LaneBell
+        self,
+        notify: NotifyStore,
+        arrivals: ArrivalTables,
+        queue: QueueService,
+        bell: LaneBell,
+        certs: CertDesk,
     ) -> None:
         self.notify = notify
         self.arrivals = arrivals
         self.queue = queue
         self.bell = bell
+        self.certs = certs
+        self._issuing = threading.Lock()
 
     def view(self, lane: str) -> dict[str, Any]:
         """The lane's current arrival with the notification version in force at arrival."""
@@ -67,6 +77,8 @@ class LaneTerminal:
                 "tractor": booking.tractor.text, "state": booking.state.value,
                 "category": booking.category.value, "slot": booking.slot},
             "decisions": [b for _, _, _, b in self.arrivals.decisions(arrival.id)],
+            "certificates": [c.cert_id for c in
+                             self.certs.log.tables.certificates_of(arrival.id)],
         }  # fmt: skip
 
     def _in_force(self, arrival: Arrival, best: dict[str, Any] | None) -> StoredVersion | None:
@@ -126,8 +138,38 @@ class LaneTerminal:
         )
         log.info("decision %d on arrival %d by %s: %s (%s)", seq, arrival.id, officer,
                  action.value, queue_outcome)  # fmt: skip
+        certificates: list[str] = []
+        if action is Action.RELEASE and notification is not None:
+            try:
+                certificates = [c.cert_id for c in self.certify(arrival.id)]
+            except Exception:
+                # The release stands; POST /api/arrivals/{id}/certificates issues later.
+                log.exception("certificate for arrival %d not issued", arrival.id)
         self.bell.ring(arrival.lane)  # every screen on the lane shows the decision
-        return {**body, "seq": seq, "hash": digest}
+        return {**body, "seq": seq, "hash": digest, "certificates": certificates}
+
+    def certify(self, arrival_id: int) -> list[StoredCertificate]:
+        """The certificates of a released arrival, issued now if they were not yet."""
+        with self._issuing:
+            issued = self.certs.log.tables.certificates_of(arrival_id)
+            if issued:
+                return issued
+            arrival = self.arrivals.arrival(arrival_id)
+            if arrival is None:
+                raise NotFound(f"no arrival {arrival_id}")
+            releases = [d for d in self.arrivals.decisions(arrival_id)
+                        if d[3]["action"] == Action.RELEASE.value]  # fmt: skip
+            if not releases or releases[-1][3]["notification"] is None:
+                raise NotReleased(f"arrival {arrival_id} has no release of a notified truck")
+            seq, _, digest, body = releases[-1]
+            ref = body["notification"]
+            version = next(v for v in self.notify.history(ref["submitter"], ref["notification"])
+                           if v.amendment == ref["amendment"])  # fmt: skip
+            return self.certs.issue_release(
+                decision=body, seq=seq, decision_hash=digest, arrival=arrival_id,
+                notification={**_version_summary(version), "body": version.body},
+                sighting=arrival.sighting,
+            )  # fmt: skip
 
     def _move_queue(
         self, booking: Booking | None, action: Action, remarks: str, officer: str
@@ -172,6 +214,13 @@ class LaneTerminal:
                           "plates": [r["text"] for r in a.sighting["readings"] if not r["rank"]]}
                          for a in arrivals],
         }  # fmt: skip
+
+
+class NotReleased(QueueError):
+    """A certificate was asked for an arrival that was not released with a notification."""
+
+    code = "not_released"
+    status = 409
 
 
 def _arrival_keys(arrival: Arrival) -> set[str]:

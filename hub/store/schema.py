@@ -292,7 +292,79 @@ _V6 = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+# The certificate log (hub.cert): the RFC 9162 tree's leaf and perfect-subtree hashes
+# (level, index), so a proof reads about log2(n) rows; the certificates whose digests are
+# its leaves; the signed checkpoints and the witnesses' cosignatures on them; and, as a
+# witness of a neighbour's log, the latest checkpoint cosigned and the ones refused.
+_V7 = (
+    """
+    CREATE TABLE log_hashes (
+        level        INTEGER NOT NULL,
+        idx          INTEGER NOT NULL,
+        hash         BLOB NOT NULL,
+        PRIMARY KEY (level, idx)
+    )
+    """,
+    """
+    CREATE TABLE certificates (
+        idx          INTEGER PRIMARY KEY,
+        cert_id      TEXT NOT NULL UNIQUE,
+        issued_at    TEXT NOT NULL,
+        arrival      INTEGER REFERENCES arrivals (id),
+        submitter    TEXT,
+        notification TEXT,
+        body         TEXT NOT NULL,
+        digest       TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX certificates_arrival ON certificates (arrival)",
+    """
+    CREATE TABLE log_checkpoints (
+        size         INTEGER PRIMARY KEY,
+        root         BLOB NOT NULL,
+        signed_at    TEXT NOT NULL,
+        note         TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE log_cosignatures (
+        size         INTEGER NOT NULL REFERENCES log_checkpoints (size),
+        witness      TEXT NOT NULL,
+        line         TEXT NOT NULL,
+        added_at     TEXT NOT NULL,
+        PRIMARY KEY (size, witness)
+    )
+    """,
+    """
+    CREATE TABLE witness_state (
+        origin       TEXT PRIMARY KEY,
+        size         INTEGER NOT NULL,
+        root         BLOB NOT NULL,
+        note         TEXT NOT NULL,
+        updated_at   TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE witness_refusals (
+        id           INTEGER PRIMARY KEY,
+        at           TEXT NOT NULL,
+        origin       TEXT NOT NULL,
+        status       INTEGER NOT NULL,
+        reason       TEXT NOT NULL,
+        request      TEXT NOT NULL
+    )
+    """,
+    *(
+        f"""
+        CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table}
+        BEGIN SELECT RAISE(ABORT, 'the certificate log is append-only'); END
+        """
+        for table in ("log_hashes", "certificates", "log_checkpoints")
+        for op in ("UPDATE", "DELETE")
+    ),
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -32,7 +32,7 @@ def _labels(page: Page) -> dict[str, str]:
         "none": _("none"), "decided": _("Decided"), "saved": _("Decision recorded"),
         "failed": _("The decision was not recorded"), "amended": _("Amended since arrival"),
         "evidence": _("Evidence crop kept on the device"), "code": _("Code"),
-        "status": _("Status"), "kind": _("Kind"),
+        "status": _("Status"), "kind": _("Kind"), "certificate": _("Certificate"),
     }  # fmt: skip
 
 

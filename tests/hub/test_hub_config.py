@@ -56,6 +56,10 @@ def test_bad_value_and_bad_toml_and_missing_file(tmp_path: Path) -> None:
         load_settings(tmp_path / "absent.toml")
 
 
+# The example verifier key of golang.org/x/mod/sumdb/note (note_test.go).
+NEIGHBOUR = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
+
+
 def test_production_refuses_missing_or_default_password(tmp_path: Path) -> None:
     path = tmp_path / "hub.toml"
     path.write_text('env = "production"\n')
@@ -67,7 +71,13 @@ def test_production_refuses_missing_or_default_password(tmp_path: Path) -> None:
     path.write_text('env = "production"\nmqtt_username = "hub"\n')
     with pytest.raises(ConfigError, match="journal_key is unset"):
         load_settings(path, mqtt_password="k3-long-random")
-    s = load_settings(path, mqtt_password="k3-long-random", journal_key="j" * 32)
+    with pytest.raises(ConfigError, match="log_key_file is not set"):
+        load_settings(path, mqtt_password="k3-long-random", journal_key="j" * 32)
+    with pytest.raises(ConfigError, match="witness_key_file is not set"):
+        load_settings(path, mqtt_password="k3-long-random", journal_key="j" * 32,
+                      log_key_file=tmp_path / "log.key", witness_for=[NEIGHBOUR])  # fmt: skip
+    s = load_settings(path, mqtt_password="k3-long-random", journal_key="j" * 32,
+                      log_key_file=tmp_path / "log.key")  # fmt: skip
     assert s.production_problems() == []
     assert "k3-long" not in repr(s) and "jjjj" not in repr(s)  # secrets are not printed
 
@@ -77,3 +87,21 @@ def test_example_config_loads_and_covers_every_documented_key(tmp_path: Path) ->
     path.write_text(EXAMPLE_TOML)
     assert load_settings(path).http_port == 8080
     assert set(tomllib.loads(EXAMPLE_TOML)) <= set(HubSettings.model_fields)
+
+
+def test_log_and_witness_defaults_follow_the_checkpoint(tmp_path: Path) -> None:
+    s = load_settings(checkpoint="garabogaz", db_path=tmp_path / "tm.db", http_port=8090)
+    assert s.log_origin == "shekara.garabogaz/log"
+    assert s.witness_name == "shekara.garabogaz/log/witness"
+    assert s.public_url == "http://127.0.0.1:8090"
+    assert s.key_file("log") == tmp_path / "tm.db.log-key"
+    assert s.key_file("witness") == tmp_path / "tm.db.witness-key"
+    with pytest.raises(ConfigError, match="log_origin"):
+        load_settings(log_origin="has space")
+
+
+def test_a_mistyped_neighbour_key_or_witness_fails_loudly() -> None:
+    with pytest.raises(ConfigError, match="witness_for: 'x\\+01020304\\+AQ'"):
+        load_settings(witness_for=["x+01020304+AQ"])
+    with pytest.raises(ConfigError, match="the witness URL is not http"):
+        load_settings(witnesses=[NEIGHBOUR + " ftp://x"])

@@ -64,6 +64,13 @@
     items.hidden = rows.length === 0;
     form.hidden = a.decided;
     if (a.decided) vehicle.append(el("p", L.decided, "verdict good"));
+    for (const id of a.certificates || []) {
+      const p = el("p", L.certificate + " ", "notice");
+      const open = el("a", id);
+      open.href = "/officer/certificates/" + encodeURIComponent(id);
+      p.append(open);
+      vehicle.append(p);
+    }
   }
 
   function follow() {

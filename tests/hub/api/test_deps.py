@@ -45,32 +45,44 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/book/{reference}"): PUBLIC, ("GET", "/b/{reference}"): PUBLIC,
     ("POST", "/b/{reference}/cancel"): PUBLIC, ("POST", "/b/{reference}/reschedule"): PUBLIC,
     ("GET", "/login"): PUBLIC, ("POST", "/login"): PUBLIC, ("POST", "/logout"): PUBLIC,
+    # The certificate log: hashes only; verification; the witness (the checkpoint's
+    # signature is its authentication, c2sp.org/tlog-witness).
+    ("GET", "/api/log/checkpoint"): PUBLIC, ("GET", "/api/log/proof/inclusion"): PUBLIC,
+    ("GET", "/api/log/proof/consistency"): PUBLIC, ("POST", "/api/certificates/verify"): PUBLIC,
+    ("GET", "/verify"): PUBLIC, ("POST", "/verify"): PUBLIC,
+    ("POST", "/witness/add-checkpoint"): PUBLIC,
     # Carriers, with an API token.
     ("POST", "/api/notifications"): CARRIER, ("POST", "/api/notifications/upload"): CARRIER,
     ("GET", "/api/notifications/{notification_id}"): CARRIER,
     ("GET", "/carrier"): PUBLIC, ("POST", "/carrier/login"): PUBLIC,  # the sign-in form
     ("POST", "/carrier/notify"): CARRIER_PAGE,
+    ("GET", "/api/carrier/certificates/{cert_id}"): CARRIER,
     # Officers (and the roles above them).
     ("GET", "/api/queue/waiting"): OFFICER, ("GET", "/api/queue/churn"): OFFICER,
     ("GET", "/api/queue/unmatched"): OFFICER, ("GET", "/api/lanes/{lane}/arrival"): OFFICER,
     ("GET", "/api/lanes/{lane}/live"): OFFICER, ("GET", "/api/search"): OFFICER,
     ("GET", "/api/decisions"): OFFICER, ("GET", "/api/evidence/{sha256}"): OFFICER,
+    ("GET", "/api/certificates/{cert_id}"): OFFICER,
+    ("GET", "/api/arrivals/{arrival_id}/certificates"): OFFICER,
+    ("POST", "/api/arrivals/{arrival_id}/certificates"): OFFICER_W,
     ("POST", "/api/queue/call"): OFFICER_W, ("POST", "/api/queue/trucks/{booking}/skip"): OFFICER_W,
     ("POST", "/api/queue/trucks/{booking}/inspect"): OFFICER_W,
     ("POST", "/api/queue/trucks/{booking}/decide"): OFFICER_W,
     ("POST", "/api/queue/walk-ins"): OFFICER_W,
     ("POST", "/api/arrivals/{arrival_id}/decision"): OFFICER_W,
-    ("POST", "/api/queue/capacity"): OPERATOR_W,
+    ("POST", "/api/queue/capacity"): OPERATOR_W, ("POST", "/api/log/checkpoint"): OPERATOR_W,
     ("GET", "/api/admin/users"): ADMIN, ("POST", "/api/admin/users"): ADMIN_W,
     ("POST", "/api/admin/carriers/{carrier}/tokens"): ADMIN_W,
     ("DELETE", "/api/admin/carriers/{carrier}/tokens"): ADMIN_W,
     # Officers' pages: the login page instead of the content.
     ("GET", "/officer"): PAGE, ("POST", "/officer/{action}"): PAGE,
     ("GET", "/officer/lanes/{lane}"): PAGE, ("GET", "/officer/search"): PAGE,
+    ("GET", "/officer/certificates/{cert_id}"): PAGE,
 }  # fmt: skip
 SAMPLE = {"{reference}": "AAAA-BBBB-CCCC-DDDD", "{device_id}": "cam-1", "{booking}": "0" * 64,
           "{notification_id}": "CF-1", "{lane}": "entry-1", "{arrival_id}": "1",
-          "{carrier}": "KZ-CARRIER-1", "{action}": "call", "{sha256}": "a" * 64}  # fmt: skip
+          "{carrier}": "KZ-CARRIER-1", "{action}": "call", "{sha256}": "a" * 64,
+          "{cert_id}": "TEMIRBABA-2026-00000000"}  # fmt: skip
 
 
 def routes(app: FastAPI) -> set[tuple[str, str]]:

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap demo test lint format bench-ingest bench-barcodes bench-plates bench-detectors bench-queue bench-matching train-models schema clean
+.PHONY: help bootstrap demo test lint format bench-ingest bench-barcodes bench-plates bench-detectors bench-queue bench-matching bench-log train-models schema clean
 
 help:
 	@echo "make demo            broker + hub + two simulated Temirbaba lanes"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench-detectors plate detectors compared: plates found, ms per frame"
 	@echo "make bench-queue     100 clients booking and polling, 100,000 bookings stored"
 	@echo "make bench-matching  lane event to the officer's screen, 100,000 notifications"
+	@echo "make bench-log       certificate log: appends/s, proofs at 1,000,000 entries"
 	@echo "make train-models    train the own plate detector and Iranian plate reader"
 
 bootstrap:
@@ -65,6 +66,9 @@ bench-queue: bootstrap
 
 bench-matching: bootstrap
 	$(PY) bench/bench_matching.py
+
+bench-log: bootstrap
+	$(PY) bench/bench_log.py
 
 bench-barcodes: bootstrap
 	$(PY) bench/bench_barcodes.py

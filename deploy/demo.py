@@ -1,5 +1,7 @@
-"""``make demo``: a broker, the hub and two simulated lanes of Temirbaba checkpoint.
+"""``make demo``: a broker, the Temirbaba hub with two simulated lanes, the Garabogaz hub.
 
+The two hubs witness each other's certificate logs (c2sp.org/tlog-witness): each
+cosigns the other's checkpoints, and verifies the other's certificates at ``/verify``.
 The lanes replay generated footage of cargo labels (GS1-128 SSCC, GS1 DataMatrix, QR,
 ISO 6346 container codes, EAN-13; some with wrong check digits) through the real
 ``shekara-edge`` agent; the real ``shekara-hub`` verifies and stores their events.
@@ -25,6 +27,7 @@ from shekara.localstack import EdgeProcess, HubProcess
 log = logging.getLogger(__name__)
 REPO = Path(__file__).resolve().parents[1]
 CHECKPOINT = "temirbaba"
+NEIGHBOUR = "garabogaz"
 LANES = [("tmb-entry-1", "entry-1", "entry_lane", 11), ("tmb-exit-1", "exit-1", "exit_lane", 12)]
 
 
@@ -38,6 +41,13 @@ def footage_for(root: Path, lane: str, seed: int) -> Path:
         shutil.rmtree(folder, ignore_errors=True)
         write_footage(folder, seed=seed, n_frames=160, bad_check_every=5, distortion=MILD)
     return folder
+
+
+def witness_each_other(a: HubProcess, b: HubProcess) -> None:
+    """Configure each hub as the other's witness, with the keys they generate."""
+    (a_log, a_witness), (b_log, b_witness) = a.verifier_keys(), b.verifier_keys()
+    a.configure(witness_for=[b_log], witnesses=[f"{b_witness} {b.url}/witness"])
+    b.configure(witness_for=[a_log], witnesses=[f"{a_witness} {a.url}/witness"])
 
 
 def http_port() -> int:
@@ -60,7 +70,9 @@ def run(root: Path, duration: float | None) -> int:
     shutil.rmtree(run_dir, ignore_errors=True)  # a fresh hub and fresh devices each time
     broker = LocalBroker(run_dir / "broker")
     broker.start()
-    hub = HubProcess(run_dir / "hub", broker.port, http_port=http_port())
+    hub = HubProcess(run_dir / "hub", broker.port, http_port=http_port(), checkpoint=CHECKPOINT)
+    neighbour = HubProcess(run_dir / "hub-garabogaz", broker.port, checkpoint=NEIGHBOUR)
+    witness_each_other(hub, neighbour)
     edges = [
         EdgeProcess(
             run_dir / "edge",
@@ -80,6 +92,7 @@ def run(root: Path, duration: float | None) -> int:
         for edge in edges:
             hub.add_device(edge.device_id, edge.public_key, CHECKPOINT, edge.lane)
         hub.start()
+        neighbour.start()
         for edge in edges:
             edge.start()
         print(
@@ -91,26 +104,34 @@ def run(root: Path, duration: float | None) -> int:
             f"  dead letters   {hub.url}/api/dead-letters\n"
             f"  queue          {hub.url}/  (book: /book, board: /board, journal check: "
             "/api/queue/journal/verify)\n"
+            f"  certificates   {hub.url}/api/log/checkpoint  (cosigned by Garabogaz), "
+            f"verify: {neighbour.url}/verify\n"
+            f"  Garabogaz hub  {neighbour.url}  (witness of Temirbaba's log, and back)\n"
             f"  broker         mqtt://127.0.0.1:{broker.port}  (topics shekara/v1/#)\n"
             f"  logs           {run_dir}/hub/hub.log, {run_dir}/edge/*.log\n"
             "\nCtrl-C stops everything.\n",
             flush=True,
         )
-        return _watch(hub, edges, stop, duration)
+        return _watch(hub, neighbour, edges, stop, duration)
     finally:
         for edge in edges:
             edge.stop()
+        neighbour.stop()
         hub.stop()
         broker.stop()
         print("\nstopped.", flush=True)
 
 
 def _watch(
-    hub: HubProcess, edges: list[EdgeProcess], stop: threading.Event, duration: float | None
+    hub: HubProcess,
+    neighbour: HubProcess,
+    edges: list[EdgeProcess],
+    stop: threading.Event,
+    duration: float | None,
 ) -> int:
     started = time.monotonic()
     while not stop.wait(2.0):
-        for process in (hub, *edges):
+        for process in (hub, neighbour, *edges):
             if not process.alive():
                 print(f"\n{process.log_path.name} process exited; see {process.log_path}")
                 return 1

@@ -74,13 +74,9 @@ class HubProcess(_Process):
         workdir.mkdir(parents=True, exist_ok=True)
         self.http_port = int(settings.pop("http_port", 0)) or free_port()
         self.config = workdir / "hub.toml"
-        values = {
-            "db_path": str(workdir / "hub.db"),
-            "mqtt_port": mqtt_port,
-            "http_port": self.http_port,
-            **settings,
-        }
-        self.config.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()))
+        self._values: dict[str, Any] = {}
+        self.configure(db_path=str(workdir / "hub.db"), mqtt_port=mqtt_port,
+                       http_port=self.http_port, **settings)  # fmt: skip
         super().__init__(
             [_script("shekara-hub"), "serve", "--config", str(self.config)], workdir / "hub.log"
         )
@@ -89,6 +85,21 @@ class HubProcess(_Process):
         self._opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
         )
+
+    def configure(self, **settings: Any) -> None:
+        """Add ``settings`` to the hub's TOML file (before :meth:`start`)."""
+        self._values.update(settings)
+        self.config.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in self._values.items()))
+
+    def verifier_keys(self) -> tuple[str, str]:
+        """(log, witness) verifier keys, from ``shekara-hub cert keys`` (which makes
+        development key files when missing)."""
+        done = subprocess.run(
+            [_script("shekara-hub"), "cert", "keys", "--config", str(self.config)],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        lines = dict(line.split(None, 1) for line in done.stdout.splitlines())
+        return lines["log"].strip(), lines["witness"].strip()
 
     @property
     def url(self) -> str:

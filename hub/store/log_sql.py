@@ -18,7 +18,6 @@ from hub.store.sqlite import Store
 
 HashKey = tuple[int, int]  # (level, index at that level)
 _CERT_COLUMNS = "idx, cert_id, issued_at, arrival, submitter, notification, body, digest"
-_CHUNK = 400  # row values per query: SQLite's default limit is 32,766 parameters
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,18 +84,16 @@ class LogTables:
 
     def hashes(self, keys: Iterable[HashKey]) -> dict[HashKey, bytes]:
         """The stored hashes of ``keys`` (missing keys are left out)."""
-        wanted = sorted(set(keys))
-        found: dict[HashKey, bytes] = {}
         conn = self._store._reader()
-        for at in range(0, len(wanted), _CHUNK):
-            chunk = wanted[at : at + _CHUNK]
-            values = ", ".join("(?, ?)" for _ in chunk)
-            rows = conn.execute(
-                "SELECT level, idx, hash FROM log_hashes "  # noqa: S608
-                f"WHERE (level, idx) IN (VALUES {values})",
-                [n for key in chunk for n in key],
-            )
-            found.update(((r[0], r[1]), bytes(r[2])) for r in rows)
+        found: dict[HashKey, bytes] = {}
+        # One primary-key lookup each: a row-value IN (VALUES ...) list is not planned
+        # as lookups and scans the table (22 ms a proof at 66,000 entries).
+        for key in set(keys):
+            row = conn.execute(
+                "SELECT hash FROM log_hashes WHERE level = ? AND idx = ?", key
+            ).fetchone()
+            if row is not None:
+                found[key] = bytes(row[0])
         return found
 
     def append(

@@ -32,6 +32,8 @@ def test_demo_shows_urls_and_verified_events_then_stops_cleanly(tmp_path: Path) 
     assert result.returncode == 0, out + result.stderr
     assert re.search(r"hub\s+http://127\.0\.0\.1:\d+", out)
     assert "/docs" in out and "/api/events" in out
+    assert re.search(r"Garabogaz hub\s+http://127\.0\.0\.1:\d+", out)
+    assert re.search(r"verify: http://127\.0\.0\.1:\d+/verify", out)
     counts = [int(n) for n in re.findall(r"verified events stored:\s+(\d+)", out)]
     assert counts and counts[-1] > 0, out
     assert counts == sorted(counts), "the count only grows"

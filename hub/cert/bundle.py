@@ -92,12 +92,13 @@ class Bundle:
     body_sha256: str
     proof: TlogProof
 
-    def to_json(self, indent: int | None = None) -> str:
-        """The bundle as JSON; compact unless ``indent`` (the QR code holds the compact)."""
+    def to_json(self, indent: int | None = None, ascii_only: bool = False) -> str:
+        """The bundle as JSON; compact unless ``indent`` (the QR code holds the compact,
+        ``ascii_only``)."""
         value = {"format": FORMAT, "body": self.body, "body_sha256": self.body_sha256,
                  "tlog_proof": self.proof.text()}  # fmt: skip
         if indent is None:
-            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            return json.dumps(value, ensure_ascii=ascii_only, separators=(",", ":"))
         return json.dumps(value, ensure_ascii=False, indent=indent)
 
 

@@ -74,9 +74,10 @@ class CertDesk:
             found = self.log.checkpoint()
         return found
 
-    def bundle(self, cert: StoredCertificate) -> Bundle:
-        """The holder's offline-verifiable bundle of ``cert``."""
-        checkpoint = self.covering(cert)
+    def bundle(self, cert: StoredCertificate, checkpoint: StoredCheckpoint | None = None) -> Bundle:
+        """The holder's offline-verifiable bundle of ``cert`` (against ``checkpoint``, by
+        default :meth:`covering`)."""
+        checkpoint = checkpoint or self.covering(cert)
         hashes = self.log.inclusion(cert.idx, checkpoint.size)
         proof = TlogProof(cert.idx, tuple(hashes), checkpoint.full_note())
         return Bundle(cert.body, cert.digest, proof)

@@ -2,7 +2,9 @@
 
 The code holds the compact bundle JSON when it fits one QR symbol at error level M
 (up to version 40: 2,331 bytes), so a hand scanner at the other side's terminal reads a
-bundle that verifies with no network at all.  A bigger bundle (many SSCCs, a long
+bundle that verifies with no network at all.  The text is ASCII (JSON escapes the
+signature lines' em dash and any Cyrillic): QR byte mode carries no charset, and hand
+scanners typing into a text box mangle non-ASCII.  A bigger bundle (many SSCCs, a long
 proof) gives way to the verify page's URL with the body's SHA-256, which finds it.
 """
 
@@ -17,7 +19,7 @@ ERROR = "m"
 
 def payload(bundle: Bundle, public_url: str) -> str:
     """The text the QR code carries."""
-    compact = bundle.to_json()
+    compact = bundle.to_json(ascii_only=True)
     try:
         segno.make(compact, error=ERROR, micro=False, boost_error=False)
     except segno.DataOverflowError:

@@ -41,9 +41,11 @@ def certificate_page(
     if cert is None:
         return page.render("base.html", status_code=404, bad=True,
                            message=page.gettext("No such certificate."))  # fmt: skip
-    bundle = certs.desk.bundle(cert)
-    text = qr.payload(bundle, runtime_of(request).settings.public_url)
+    # One checkpoint for the QR code and the page: a cosignature arriving in between
+    # must not leave the page saying "witnessed" over a code that is not.
     checkpoint = certs.desk.covering(cert)
+    bundle = certs.desk.bundle(cert, checkpoint)
+    text = qr.payload(bundle, runtime_of(request).settings.public_url)
     return page.render(
         "certificate.html", cert=cert, body=cert.body, qr=Markup(qr.svg(text)),  # noqa: S704
         qr_holds_bundle=not text.startswith(("http://", "https://")),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,13 +38,6 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium (make test
 @pytest.fixture
 def settings(tmp_path: Path, broker: LocalBroker) -> HubSettings:
     return HubSettings(db_path=tmp_path / "hub.db", mqtt_host=broker.host, mqtt_port=broker.port)
-
-
-@pytest.fixture
-def mqttc(broker: LocalBroker) -> Iterator[TestClientMQTT]:
-    c = TestClientMQTT(broker.host, broker.port)
-    yield c
-    c.close()
 
 
 def test_the_officer_sees_the_match_live_and_releases(

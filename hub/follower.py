@@ -11,9 +11,9 @@ so an event is handled within milliseconds rather than at the next poll.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
+from hub.loop import BackgroundLoop
 from hub.store import EventFilter, Store, StoredEvent
 from hub.store.queue_sql import QueueStore
 
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 START = "start"
 
 
-class EventFollower:
+class EventFollower(BackgroundLoop):
     """Follows stored events of ``types`` at one checkpoint; subclasses :meth:`feed` them."""
 
     name = "follower"
@@ -37,14 +37,12 @@ class EventFollower:
         poll_s: float = 0.5,
         idle_every_s: float = 30.0,
     ) -> None:
+        super().__init__(poll_s)
         self._store = store
         self._meta = meta
         self._checkpoint = checkpoint
-        self._poll_s = poll_s
         self._idle_every_s = idle_every_s
-        self._stop = threading.Event()
-        self._bell = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._last_idle = 0.0
         self.fed = 0
 
     def feed(self, event: StoredEvent) -> object:
@@ -54,37 +52,13 @@ class EventFollower:
     def idle(self) -> None:
         """Housekeeping every ``idle_every_s`` (subclasses; nothing by default)."""
 
-    def start(self) -> None:
-        """Start the thread."""
-        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop the thread after the event in hand."""
-        self._stop.set()
-        self._bell.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def wake(self) -> None:
-        """New events were stored: look now."""
-        self._bell.set()
-
-    def _run(self) -> None:
-        last_idle = 0.0
-        while not self._stop.is_set():
-            self._bell.clear()
-            try:
-                busy = self.step()
-                if time.monotonic() - last_idle >= self._idle_every_s:
-                    self.idle()
-                    last_idle = time.monotonic()
-            except Exception:
-                # The follower must outlive a bad event or a locked database.
-                log.exception("%s step failed; retrying", self.name)
-                busy = 0
-            if not busy:
-                self._bell.wait(self._poll_s)
+    def tick(self) -> bool:
+        """Feed what is waiting, and do the housekeeping when it is due."""
+        busy = self.step()
+        if time.monotonic() - self._last_idle >= self._idle_every_s:
+            self.idle()
+            self._last_idle = time.monotonic()
+        return busy > 0
 
     def step(self, limit: int = 200) -> int:
         """Feed the next stored events; returns how many were read."""

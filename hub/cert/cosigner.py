@@ -11,7 +11,6 @@ that is how a certificate issued while the neighbour was down gets it re-attache
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +21,7 @@ from hub.cert import note
 from hub.cert.errors import LogError
 from hub.cert.log import TransparencyLog
 from hub.cert.witness import SIZE_TYPE, submission_text
+from hub.loop import BackgroundLoop
 from hub.store.log_sql import StoredCheckpoint
 from shekara.wire import utc_timestamp
 
@@ -62,8 +62,10 @@ def http_post(url: str, body: bytes, timeout: float = 3.0) -> tuple[int, str, st
         return exc.code, exc.read(65536).decode(errors="replace"), exc.headers.get_content_type()
 
 
-class Cosigner:
+class Cosigner(BackgroundLoop):
     """Keeps the log's checkpoints current and cosigned."""
+
+    name = "cosigner"
 
     def __init__(
         self,
@@ -72,43 +74,24 @@ class Cosigner:
         interval_s: float = 1.0,
         post: Post = http_post,
     ) -> None:
+        super().__init__(interval_s)
         self.log = log_
         self.peers = tuple(peers)
-        self._interval_s = interval_s
         self._post = post
         self._known: dict[str, int] = {}  # witness -> size it last cosigned
         self._next_try: dict[str, float] = {}
         self._pause: dict[str, float] = {}
         self.status: dict[str, str] = {p.verifier.name: "not asked yet" for p in self.peers}
-        self._stop = threading.Event()
-        self._bell = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Start the thread."""
-        self._thread = threading.Thread(target=self._run, name="cosigner", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop after the request in hand."""
-        self._stop.set()
-        self._bell.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
 
     def wake(self) -> None:
-        """A certificate was issued: checkpoint and cosign now."""
+        """A certificate was issued: checkpoint and ask every witness now."""
         self._next_try.clear()
-        self._bell.set()
+        super().wake()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._bell.clear()
-            try:
-                self.step()
-            except Exception:
-                log.exception("checkpoint or cosigning failed; retrying")
-            self._bell.wait(self._interval_s)
+    def tick(self) -> bool:
+        """One round each ``interval_s``: nothing makes the next one come sooner."""
+        self.step()
+        return False
 
     def step(self) -> StoredCheckpoint | None:
         """Sign a checkpoint if the log grew; ask the witnesses that lack it."""

@@ -121,9 +121,9 @@ class Witness:
             return Reply(403, f"{exc}\n")
         if sub.old > checkpoint.size:
             return Reply(400, f"old size {sub.old} is above the checkpoint's {checkpoint.size}\n")
-        return self._advance(sub, checkpoint)
+        return self._advance(sub, text, checkpoint)
 
-    def _advance(self, sub: Submission, checkpoint: note.Checkpoint) -> Reply:
+    def _advance(self, sub: Submission, text: str, checkpoint: note.Checkpoint) -> Reply:
         origin = checkpoint.origin
         size, root = self.tables.witnessed(origin) or (0, merkle.EMPTY_ROOT)
         if sub.old != size:
@@ -144,7 +144,6 @@ class Witness:
         ):
             now = self.tables.witnessed(origin)
             return Reply(409, f"{now[0] if now else 0}\n", SIZE_TYPE)
-        text, _ = note.split(sub.note)
         log.info("cosigned %s at size %d", origin, checkpoint.size)
         return Reply(200, note.cosignature_line(text, self.name, self._key, int(at.timestamp())))
 

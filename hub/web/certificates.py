@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from hub.api.deps import runtime_of
-from hub.auth import COOKIE, session_of
+from hub.auth import COOKIE
 from hub.cert import qr
 from hub.cert.verify import Outcome, check_text
 from hub.web.page import Lang, LangCookie, Page
@@ -33,7 +33,7 @@ def certificate_page(
 ) -> Response:  # fmt: skip
     """A certificate to print: the body, the verification keys, the QR code."""
     page = Page(request, lang, lang_cookie)
-    session = session_of(page.queue.store, token, page.queue.now())
+    session = page.session(token)
     if session is None:
         return page.redirect("/login")
     certs = runtime_of(request).certs

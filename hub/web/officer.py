@@ -14,17 +14,13 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from hub.api.deps import runtime_of
-from hub.auth import COOKIE, AuthError, LockedOut, Role, Session, login, logout, session_of
+from hub.auth import COOKIE, AuthError, LockedOut, Role, Session, login, logout
 from hub.queue.policy import Category, State
 from hub.queue.records import NotFound, QueueError
 from hub.web.page import Lang, LangCookie, Page, bad_request, message_of
 from shekara.wire import utc_timestamp
 
 router = APIRouter(include_in_schema=False)
-
-
-def _session(page: Page, token: str | None) -> Session | None:
-    return session_of(page.queue.store, token, page.queue.now())
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -81,7 +77,7 @@ def officer_page(
 ) -> Response:  # fmt: skip
     """The line in call order with call, skip, inspect and decide; capacity for operators."""
     page = Page(request, lang, lang_cookie)
-    session = _session(page, token)
+    session = page.session(token)
     if session is None:
         return page.redirect("/login")
     lines = []
@@ -116,7 +112,7 @@ def _officer_form(
     lang_cookie: str | None, form: dict[str, str],
 ) -> Response:  # fmt: skip
     page = Page(request, lang, lang_cookie)
-    session = _session(page, token)
+    session = page.session(token)
     if session is None:
         return page.redirect("/login")
     if form.get("csrf") != session.csrf:

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hub.api.deps import runtime_of
+from hub.auth import Session, session_of
 from hub.queue.journal import parse_time
 from hub.queue.policy import Category
 from hub.queue.records import BadRequest, QueueError
@@ -68,6 +69,10 @@ class Page:
         self.lang = pick(lang_query, lang_cookie, request.headers.get("accept-language"))
         self.set_cookie = lang_query in LANGUAGES
         self.gettext = translations(self.lang).gettext
+
+    def session(self, token: str | None) -> Session | None:
+        """The officer's live session of the login cookie ``token``, if any."""
+        return session_of(self.queue.store, token, self.queue.now())
 
     def when(self, moment: datetime | str | None, short: bool = False) -> str:
         """A time in the checkpoint's zone and the page's language."""

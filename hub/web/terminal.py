@@ -13,7 +13,7 @@ from fastapi import APIRouter, Cookie, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from hub.api.deps import runtime_of
-from hub.auth import COOKIE, session_of
+from hub.auth import COOKIE
 from hub.web.page import Lang, LangCookie, Page
 
 router = APIRouter(include_in_schema=False)
@@ -43,7 +43,7 @@ def lane_page(
 ) -> Response:  # fmt: skip
     """One lane, live: the vehicle, its match, the items; release, inspect or refuse."""
     page = Page(request, lang, lang_cookie)
-    session = session_of(page.queue.store, token, page.queue.now())
+    session = page.session(token)
     if session is None:
         return page.redirect("/login")
     if page.queue.config.lane_role(lane) is None:
@@ -60,7 +60,7 @@ def search_page(
 ) -> Response:  # fmt: skip
     """Recent passages and notifications by plate, container or SSCC."""
     page = Page(request, lang, lang_cookie)
-    session = session_of(page.queue.store, token, page.queue.now())
+    session = page.session(token)
     if session is None:
         return page.redirect("/login")
     found: dict[str, Any] | None = None

@@ -82,6 +82,11 @@ def _certificate(runtime: HubRuntime, cert_id: str) -> StoredCertificate:
     return found
 
 
+def _listed(certs: list[StoredCertificate]) -> list[dict[str, object]]:
+    return [{"id": c.cert_id, "index": c.idx, "issued_at": c.issued_at, "digest": c.digest}
+            for c in certs]  # fmt: skip
+
+
 def _download(runtime: HubRuntime, cert: StoredCertificate) -> Response:
     return Response(
         runtime.certs.desk.bundle(cert).to_json(indent=2), media_type="application/json",
@@ -109,17 +114,13 @@ def of_arrival(
     arrival_id: int, runtime: RuntimeDep, session: SessionDep
 ) -> list[dict[str, object]]:
     """The certificates issued on an arrival's release."""
-    certs = runtime.certs.log.tables.certificates_of(arrival_id)
-    return [{"id": c.cert_id, "index": c.idx, "issued_at": c.issued_at, "digest": c.digest}
-            for c in certs]  # fmt: skip
+    return _listed(runtime.certs.log.tables.certificates_of(arrival_id))
 
 
 @router.post("/arrivals/{arrival_id}/certificates")
 def certify(arrival_id: int, runtime: RuntimeDep, session: OfficerDep) -> list[dict[str, object]]:
     """Issue the certificates of a released arrival if its release did not."""
-    certs = runtime.terminal.certify(arrival_id)
-    return [{"id": c.cert_id, "index": c.idx, "issued_at": c.issued_at, "digest": c.digest}
-            for c in certs]  # fmt: skip
+    return _listed(runtime.terminal.certify(arrival_id))
 
 
 @router.post("/certificates/verify")

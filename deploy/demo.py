@@ -1,10 +1,12 @@
-"""``make demo``: a broker, the Temirbaba hub with two simulated lanes, the Garabogaz hub.
+"""``make demo``: a broker, the Temirbaba hub with simulated lanes, the Garabogaz hub.
 
 The two hubs witness each other's certificate logs (c2sp.org/tlog-witness): each
 cosigns the other's checkpoints, and verifies the other's certificates at ``/verify``.
-The lanes replay generated footage of cargo labels (GS1-128 SSCC, GS1 DataMatrix, QR,
+Two lanes replay generated footage of cargo labels (GS1-128 SSCC, GS1 DataMatrix, QR,
 ISO 6346 container codes, EAN-13; some with wrong check digits) through the real
 ``shekara-edge`` agent; the real ``shekara-hub`` verifies and stores their events.
+A third lane sees one notified truck, which an officer login releases: its certificate
+is issued, cosigned by Garabogaz and verified there (:mod:`demo_truck`).
 Everything lives in ``.demo/``; Ctrl-C stops it all.
 """
 
@@ -19,6 +21,8 @@ import threading
 import time
 from pathlib import Path
 from types import FrameType
+
+from demo_truck import DEVICE, FPS, LANE, ScriptedTruck, truck_footage
 
 from edge.synth import MILD, load_footage, write_footage
 from shekara.localbroker import LocalBroker, free_port, port_is_free
@@ -55,7 +59,7 @@ def http_port() -> int:
     return 8080 if port_is_free(8080) else free_port()
 
 
-def run(root: Path, duration: float | None) -> int:
+def run(root: Path, duration: float | None, until_certified: bool = False) -> int:
     """Start everything, print where to look and a live count, stop on signal."""
     stop = threading.Event()
 
@@ -64,8 +68,9 @@ def run(root: Path, duration: float | None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    print("Shekara demo: Temirbaba checkpoint, two simulated lanes", flush=True)
+    print("Shekara demo: Temirbaba checkpoint, three simulated lanes", flush=True)
     sources = {lane: footage_for(root, lane, seed) for _, lane, _, seed in LANES}
+    truck_video, cargo = truck_footage(root / "footage" / LANE)
     run_dir = root / "run"
     shutil.rmtree(run_dir, ignore_errors=True)  # a fresh hub and fresh devices each time
     broker = LocalBroker(run_dir / "broker")
@@ -88,8 +93,12 @@ def run(root: Path, duration: float | None) -> int:
         )
         for device, lane, role, _ in LANES
     ]
+    truck_edge = EdgeProcess(run_dir / "edge", device_id=DEVICE, checkpoint=CHECKPOINT,
+                             lane=LANE, source=str(truck_video), mqtt_port=broker.port,
+                             fps=FPS, heartbeat_s=15, plates=True)  # fmt: skip
+    truck = ScriptedTruck(hub, neighbour, truck_edge, cargo, say=lambda s: print(s, flush=True))
     try:
-        for edge in edges:
+        for edge in (*edges, truck_edge):
             hub.add_device(edge.device_id, edge.public_key, CHECKPOINT, edge.lane)
         hub.start()
         neighbour.start()
@@ -112,9 +121,12 @@ def run(root: Path, duration: float | None) -> int:
             "\nCtrl-C stops everything.\n",
             flush=True,
         )
-        return _watch(hub, neighbour, edges, stop, duration)
+        truck.start()  # its edge starts once the truck is notified
+        until = truck.finished if until_certified else None
+        return _watch(hub, neighbour, [*edges, truck_edge], stop, duration, until)
     finally:
-        for edge in edges:
+        truck.stopping.set()
+        for edge in (*edges, truck_edge):
             edge.stop()
         neighbour.stop()
         hub.stop()
@@ -128,11 +140,12 @@ def _watch(
     edges: list[EdgeProcess],
     stop: threading.Event,
     duration: float | None,
+    until: threading.Event | None = None,
 ) -> int:
     started = time.monotonic()
     while not stop.wait(2.0):
         for process in (hub, neighbour, *edges):
-            if not process.alive():
+            if process.proc is not None and not process.alive():
                 print(f"\n{process.log_path.name} process exited; see {process.log_path}")
                 return 1
         try:
@@ -149,6 +162,8 @@ def _watch(
         )
         if duration is not None and time.monotonic() - started >= duration:
             break
+        if until is not None and until.is_set():
+            break
     return 0
 
 
@@ -157,9 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=REPO / ".demo", help="working folder")
     parser.add_argument("--duration", type=float, help="stop after this many seconds")
+    parser.add_argument(
+        "--until-certified", action="store_true",
+        help="stop once the scripted truck's certificate is verified at Garabogaz (or failed)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    return run(args.root, args.duration)
+    return run(args.root, args.duration, args.until_certified)
 
 
 if __name__ == "__main__":

@@ -82,9 +82,7 @@ class HubProcess(_Process):
         )
         # An operator login of its own: events, devices and dead letters are operators' data.
         self.operator = ("ops", secrets.token_urlsafe(12))
-        self._opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
+        self._session = HubSession(self.url, login=self.operator)
 
     def configure(self, **settings: Any) -> None:
         """Add ``settings`` to the hub's TOML file (before :meth:`start`)."""
@@ -94,11 +92,8 @@ class HubProcess(_Process):
     def verifier_keys(self) -> tuple[str, str]:
         """(log, witness) verifier keys, from ``shekara-hub cert keys`` (which makes
         development key files when missing)."""
-        done = subprocess.run(
-            [_script("shekara-hub"), "cert", "keys", "--config", str(self.config)],
-            check=True, capture_output=True, text=True,
-        )  # fmt: skip
-        lines = dict(line.split(None, 1) for line in done.stdout.splitlines())
+        out = self._cli("cert", "keys")
+        lines = dict(line.split(None, 1) for line in out.splitlines())
         return lines["log"].strip(), lines["witness"].strip()
 
     @property
@@ -108,33 +103,12 @@ class HubProcess(_Process):
 
     def add_device(self, device_id: str, public_key: Path, checkpoint: str, lane: str) -> None:
         """Register a device through the CLI, as an operator would."""
-        subprocess.run(
-            [
-                _script("shekara-hub"),
-                "device",
-                "add",
-                "--config",
-                str(self.config),
-                "--id",
-                device_id,
-                "--public-key",
-                str(public_key),
-                "--checkpoint",
-                checkpoint,
-                "--lane",
-                lane,
-            ],
-            check=True,
-            capture_output=True,
-        )
+        self._cli("device", "add", "--id", device_id, "--public-key", str(public_key),
+                  "--checkpoint", checkpoint, "--lane", lane)  # fmt: skip
 
     def start(self, timeout: float = 30.0) -> None:
         """Create the operator login, start, and wait until /healthz answers."""
-        subprocess.run(
-            [_script("shekara-hub"), "user", "add", self.operator[0], "--role", "operator",
-             "--password-stdin", "--config", str(self.config)],
-            input=self.operator[1] + "\n", text=True, check=True, capture_output=True,
-        )  # fmt: skip
+        self.add_user(self.operator[0], "operator", self.operator[1])
         super().start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -147,22 +121,74 @@ class HubProcess(_Process):
                 time.sleep(0.1)
         raise TimeoutError(f"hub did not answer within {timeout}s; see {self.log_path}")
 
+    def _cli(self, *args: str, stdin: str | None = None) -> str:
+        done = subprocess.run(
+            [_script("shekara-hub"), *args, "--config", str(self.config)],
+            input=stdin, text=True, check=True, capture_output=True,
+        )  # fmt: skip
+        return done.stdout
+
+    def add_user(self, username: str, role: str, password: str | None = None) -> HubSession:
+        """Create a login through the CLI, as an administrator would; its API session."""
+        password = password or secrets.token_urlsafe(12)
+        self._cli("user", "add", username, "--role", role, "--password-stdin", stdin=password)
+        return HubSession(self.url, login=(username, password))
+
+    def carrier(self, carrier_id: str) -> HubSession:
+        """An API session with a fresh carrier token from ``shekara-hub carrier token``."""
+        token = self._cli("carrier", "token", carrier_id).strip()
+        return HubSession(self.url, token=token)
+
     def get(self, path: str) -> Any:
         """GET a JSON resource from the hub, logged in as its operator when asked to."""
+        return self._session.get(path)
+
+
+class HubSession:
+    """JSON over HTTP with one hub: as a login (cookie and CSRF token kept) or a carrier
+    token; logs in again when the session has lapsed."""
+
+    def __init__(
+        self, base_url: str, *, login: tuple[str, str] | None = None, token: str | None = None
+    ) -> None:
+        self.base_url, self._login, self._csrf = base_url, login, ""
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def _send(self, method: str, path: str, data: bytes | None, content_type: str) -> bytes:
+        headers = {**self._headers, "X-CSRF-Token": self._csrf, "Content-Type": content_type}
+        request = urllib.request.Request(  # noqa: S310  (our own hub's URL)
+            self.base_url + path, data=data, method=method, headers=headers
+        )
+        with self._opener.open(request, timeout=10) as response:
+            result: bytes = response.read()
+            return result
+
+    def request(
+        self, method: str, path: str, data: bytes | None = None,
+        content_type: str = "application/json",
+    ) -> bytes:  # fmt: skip
+        """The response body; HTTPError for any status but 2xx."""
         try:
-            with self._opener.open(self.url + path, timeout=10) as response:
-                return json.loads(response.read())
+            return self._send(method, path, data, content_type)
         except urllib.error.HTTPError as exc:
-            if exc.code != 401:
+            if exc.code != 401 or self._login is None:
                 raise
-        login = urllib.request.Request(  # noqa: S310  (our own http://127.0.0.1 URL)
-            self.url + "/api/auth/login", method="POST",
-            data=json.dumps({"username": self.operator[0], "password": self.operator[1]}).encode(),
-            headers={"Content-Type": "application/json"},
-        )  # fmt: skip
-        self._opener.open(login, timeout=10).close()
-        with self._opener.open(self.url + path, timeout=10) as response:
-            return json.loads(response.read())
+        username, password = self._login
+        login = json.dumps({"username": username, "password": password}).encode()
+        self._csrf = json.loads(self._send("POST", "/api/auth/login", login, content_type))["csrf"]
+        return self._send(method, path, data, content_type)
+
+    def get(self, path: str) -> Any:
+        """GET a JSON resource."""
+        return json.loads(self.request("GET", path))
+
+    def post(self, path: str, body: Any = None) -> Any:
+        """POST ``body`` as JSON; the decoded JSON answer (None when empty)."""
+        answer = self.request("POST", path, None if body is None else json.dumps(body).encode())
+        return json.loads(answer) if answer else None
 
 
 class EdgeProcess(_Process):

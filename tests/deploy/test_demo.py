@@ -1,4 +1,5 @@
-"""`make demo` as a user runs it: prints where to look and a growing count of verified events."""
+"""`make demo` as a user runs it: prints where to look and a growing count of verified events,
+and its scripted truck gets a certificate that Garabogaz cosigned and verifies."""
 
 from __future__ import annotations
 
@@ -14,20 +15,13 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_demo_shows_urls_and_verified_events_then_stops_cleanly(tmp_path: Path) -> None:
+def test_demo_shows_urls_events_and_a_witnessed_certificate_then_stops(tmp_path: Path) -> None:
+    demo = [sys.executable, str(REPO / "deploy" / "demo.py"), "--root", str(tmp_path)]
+    # The duration is only a ceiling: the demo stops once the certificate is verified.
     result = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "deploy" / "demo.py"),
-            "--root",
-            str(tmp_path),
-            "--duration",
-            "16",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
+        [*demo, "--until-certified", "--duration", "200"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     assert re.search(r"hub\s+http://127\.0\.0\.1:\d+", out)
@@ -38,6 +32,12 @@ def test_demo_shows_urls_and_verified_events_then_stops_cleanly(tmp_path: Path) 
     assert counts and counts[-1] > 0, out
     assert counts == sorted(counts), "the count only grows"
     assert re.findall(r"dead letters: (\d+)", out)[-1] == "0"
+    assert "scripted truck stopped" not in out, out
+    cert = re.search(r"certificate (TEMIRBABA-2026-[0-9A-Z]{8}) issued on release at entry-2", out)
+    assert cert, out
+    assert re.search(rf"print\s+http://127\.0\.0\.1:\d+/officer/certificates/{cert[1]}", out)
+    assert re.search(r"cosigned by shekara\.garabogaz/log/witness [\d.]+ s after release; "
+                     r"Garabogaz verifies it: verified$", out, re.M)  # fmt: skip
     assert out.rstrip().endswith("stopped.")
     assert "Traceback" not in result.stderr
 

@@ -7,6 +7,7 @@ is one line on stderr and a non-zero exit status, never a traceback.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import signal
@@ -14,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from hub import cert_cli, notify_cli, queue_cli
+from hub import cert_cli, device_cli, notify_cli, queue_cli
 from hub.config import EXAMPLE_TOML, HubSettings, load_settings
 from shekara.errors import ConfigError, ShekaraError
 from shekara.keys import load_public_key
@@ -48,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     lst = dsub.add_parser("list", help="list registered devices")
     lst.add_argument("--json", action="store_true", help="JSON instead of a table")
     _db_options(lst)
+    device_cli.add_device_actions(dsub, _config_option)
+    device_cli.add_broker_commands(sub, _config_option)
     queue_cli.add_commands(sub, _db_options)
     notify_cli.add_commands(sub, _db_options)
     cert_cli.add_commands(sub, _config_option)
@@ -78,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return notify_cli.run(args, _db_path)
         if args.command == "cert":
             return cert_cli.run(args, lambda a: load_settings(a.config))
+        if args.command == "broker" or args.device_command in ("revoke", "audit"):
+            return device_cli.run(args, lambda a: load_settings(a.config))
         if args.device_command == "add":
             return _device_add(args)
         return _device_list(args)
@@ -95,12 +100,15 @@ def _db_path(args: argparse.Namespace) -> Path:
 
 
 def _device_add(args: argparse.Namespace) -> int:
+    from hub.lifecycle import DeviceAdmin
     from hub.store import Store
 
     Address(args.checkpoint, args.lane, args.device_id)  # the topic segments must be valid
     key = load_public_key(args.public_key)
-    with Store(_db_path(args)) as store:
+    settings = load_settings(args.config) if args.db is None else None
+    with Store(settings.db_path if settings else Path(args.db)) as store:
         device = store.add_device(args.device_id, key, args.checkpoint, args.lane)
+        DeviceAdmin(store, settings).added(device, f"cli:{getpass.getuser()}")
     print(f"added {device.device_id} at {device.checkpoint}/{device.lane}, key id {device.key_id}")
     return 0
 

@@ -61,6 +61,28 @@ class HubSettings(BaseSettings):
     mqtt_keepalive: int = Field(30, ge=5, le=3600, description="MQTT keepalive, seconds")
     mqtt_username: str | None = Field(None, description="MQTT user name")
     mqtt_password: SecretStr | None = Field(None, description="MQTT password")
+    mqtt_tls_ca_file: Path | None = Field(
+        None, description="CA certificate of the broker; setting it turns TLS on"
+    )
+    mqtt_tls_cert_file: Path | None = Field(
+        None, description="The hub's client certificate (its CN is the broker's user name)"
+    )
+    mqtt_tls_key_file: Path | None = Field(None, description="The client certificate's key")
+    broker_acl_file: Path | None = Field(
+        None,
+        description="Mosquitto ACL file the hub rewrites from its device registry on every "
+        "revocation (and `shekara-hub broker acl` writes); unset: the hub leaves it alone",
+    )
+    pki_dir: Path | None = Field(
+        None,
+        description="The checkpoint PKI folder (shekara-pki); when set, revoking a device "
+        "also revokes its client certificate in crl.pem",
+    )
+    broker_reload_command: list[str] = Field(
+        default_factory=list,
+        description="Run after the ACL file changes so the broker rereads it and the CRL, "
+        'e.g. ["systemctl", "reload", "mosquitto"]',
+    )
     http_host: str = Field("127.0.0.1", description="Address the HTTP API listens on")
     http_port: int = Field(8080, ge=0, le=65535, description="HTTP API port")
     # Above the contract's limit would change nothing: wire.decode_json refuses those.
@@ -163,10 +185,14 @@ class HubSettings(BaseSettings):
     def production_problems(self) -> list[str]:
         """What is left at an insecure default (empty when fit for production)."""
         problems = []
-        if not self.mqtt_username:
-            problems.append("mqtt_username is not set")
-        password = self.mqtt_password.get_secret_value() if self.mqtt_password else ""
-        if password.strip().lower() in INSECURE_PASSWORDS:
+        tls = (self.mqtt_tls_ca_file, self.mqtt_tls_cert_file, self.mqtt_tls_key_file)
+        if not all(tls):
+            problems.append(
+                "mqtt_tls_ca_file, mqtt_tls_cert_file and mqtt_tls_key_file are not all set "
+                "(the broker must see the hub's certificate)"
+            )
+        password = self.mqtt_password.get_secret_value() if self.mqtt_password else None
+        if password is not None and password.strip().lower() in INSECURE_PASSWORDS:
             problems.append("mqtt_password is empty or a well-known default")
         key = self.journal_key.get_secret_value() if self.journal_key else ""
         if len(key) < 32 or key.strip().lower() in INSECURE_PASSWORDS:
@@ -239,7 +265,7 @@ EXAMPLE_TOML = """\
 # Shekara hub configuration.  Every key can also be set as SHEKARA_HUB_<KEY>
 # (environment variables win over this file).
 
-env = "development"            # "production" refuses a missing or default MQTT password
+env = "development"            # "production" refuses plain MQTT and default secrets or keys
 # checkpoint = "temirbaba"     # serve one checkpoint only (also names the MQTT client id)
 db_path = "hub.db"
 sqlite_synchronous = "NORMAL"  # "FULL" to survive power loss, at some throughput cost
@@ -250,6 +276,14 @@ mqtt_port = 1883
 mqtt_keepalive = 30
 # mqtt_username = "hub"
 # mqtt_password = "..."        # better: SHEKARA_HUB_MQTT_PASSWORD in the environment
+# Mutual TLS with the broker (deploy/mosquitto, deploy/pki); required in production
+# mqtt_port = 8883
+# mqtt_tls_ca_file = "/etc/shekara/pki/ca.crt"
+# mqtt_tls_cert_file = "/etc/shekara/pki/clients/shekara-hub-temirbaba.crt"
+# mqtt_tls_key_file = "/etc/shekara/pki/clients/shekara-hub-temirbaba.key"
+# broker_acl_file = "/etc/shekara/broker.acl"            # rewritten on revocation
+# broker_reload_command = ["systemctl", "reload", "mosquitto"]
+# pki_dir = "/etc/shekara/pki"                           # revocation updates crl.pem
 
 http_host = "127.0.0.1"
 http_port = 8080

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import queue
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from hub.ingest import Ingestor, Message
 from hub.resend import ResendPlanner, resend_command
 from hub.store import Gap
 from shekara import wire
+from shekara.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,15 @@ class IngestWorker:
         if s.mqtt_username:
             password = s.mqtt_password.get_secret_value() if s.mqtt_password else None
             client.username_pw_set(s.mqtt_username, password)
+        if s.mqtt_tls_ca_file:
+            try:
+                client.tls_set(
+                    ca_certs=str(s.mqtt_tls_ca_file),
+                    certfile=str(s.mqtt_tls_cert_file) if s.mqtt_tls_cert_file else None,
+                    keyfile=str(s.mqtt_tls_key_file) if s.mqtt_tls_key_file else None,
+                )
+            except (OSError, ssl.SSLError) as exc:
+                raise ConfigError(f"cannot load the MQTT TLS files: {exc}") from None
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect

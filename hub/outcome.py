@@ -30,6 +30,7 @@ class Reason(StrEnum):
     TOPIC_MISMATCH = "topic_mismatch"
     UNKNOWN_DEVICE = "unknown_device"
     WRONG_LANE = "wrong_lane"
+    DEVICE_REVOKED = "device_revoked"  # added with schema V8; see docs/security.md
     BAD_SIGNATURE = "bad_signature"
     REPLAY = "replay"
     CHAIN_BREAK = "chain_break"

@@ -2,13 +2,16 @@
 
 Loaded from the store at start and kept in memory so that an event costs no SELECT;
 a device registered later (``shekara-hub device add`` writes the same database) is
-read on its first message.
+read on its first message.  Revocations are read again at most every
+:data:`REVOCATION_CHECK_S` seconds, so one made by the CLI in another process takes
+effect within that time; one made through this hub takes effect at once.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,9 +22,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from hub.ledger import Ledger
 from hub.outcome import Reason, Rejected
 from hub.store import Device, Store
+from hub.store.device_sql import DeviceTables, Revocation
 from shekara import wire
 from shekara.errors import BadSignature
 from shekara.keys import public_key_from_b64
+
+REVOCATION_CHECK_S = 2.0
 
 
 @dataclass(slots=True)
@@ -82,12 +88,27 @@ class Registry:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._lifecycle = DeviceTables(store)
         self._devices: dict[str, KnownDevice] = {}
+        self._revoked: dict[str, Revocation] = {}
+        self._revoked_read = 0.0
         self.reload()
 
     def reload(self) -> None:
         """Forget everything and read every device back from the store."""
         self._devices = {d.device_id: KnownDevice.of(d) for d in self.store.list_devices()}
+        self.reread_revocations()
+
+    def reread_revocations(self) -> None:
+        """Read the revoked devices now (after a revocation made through this hub)."""
+        self._revoked = self._lifecycle.revocations()
+        self._revoked_read = time.monotonic()
+
+    def revocation(self, device_id: str) -> Revocation | None:
+        """The device's revocation, as of at most :data:`REVOCATION_CHECK_S` ago."""
+        if time.monotonic() - self._revoked_read > REVOCATION_CHECK_S:
+            self.reread_revocations()
+        return self._revoked.get(device_id)
 
     def __iter__(self) -> Iterator[KnownDevice]:
         return iter(list(self._devices.values()))
@@ -109,6 +130,12 @@ class Registry:
             if device is None:
                 raise Rejected(Reason.UNKNOWN_DEVICE, f"device {topic.device!r} is not registered")
             known = self._devices[device.device_id] = KnownDevice.of(device)
+        if revoked := self.revocation(known.device_id):
+            raise Rejected(
+                Reason.DEVICE_REVOKED,
+                f"device {known.device_id!r} was revoked at {revoked.revoked_at} by "
+                f"{revoked.actor}: {revoked.reason}",
+            )
         if (known.checkpoint, known.lane) != (topic.checkpoint, topic.lane):
             raise Rejected(
                 Reason.WRONG_LANE,

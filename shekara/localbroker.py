@@ -1,18 +1,29 @@
 """Run a throwaway Mosquitto on a free loopback port (tests, demo, benchmarks).
 
-The configuration mirrors what a checkpoint broker needs for no loss: persistence on,
-a short autosave so a crash loses little, and queues large enough for a long hub
-outage (Mosquitto's default of 1000 queued messages drops the rest silently).
+Two kinds.  ``secure=True`` runs the production configuration,
+``deploy/mosquitto/shekara.conf``, with only its paths and port rewritten: mutual TLS
+from a PKI made on the spot (:mod:`shekara.pki`), identity from the certificate, the
+ACL file, the CRL.  The plain kind, for tests about something else, keeps what no
+loss needs: persistence on, a short autosave so a crash loses little, and queues
+large enough for a long hub outage (Mosquitto's default of 1000 queued messages drops
+the rest silently).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import re
 import shutil
+import signal
 import socket
 import subprocess
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+
+from shekara import pki
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +41,28 @@ log_type error
 log_type warning
 log_type notice
 """
+
+
+PRODUCTION_CONF = Path(__file__).resolve().parents[1] / "deploy" / "mosquitto" / "shekara.conf"
+
+
+def localise(conf: str, values: dict[str, str]) -> str:
+    """``conf`` with the value of each directive in ``values`` replaced; every one of
+    them must be there exactly once, so the production file cannot drift from this."""
+    for directive, value in values.items():
+        conf, n = re.subn(rf"^{directive} .*$", f"{directive} {value}", conf, flags=re.M)
+        if n != 1:
+            raise ValueError(f"{PRODUCTION_CONF.name} has {n} {directive!r} lines, expected 1")
+    return conf
+
+
+@dataclass(frozen=True)
+class ClientTLS:
+    """What a client needs for mutual TLS: the CA, its certificate and key files."""
+
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
 
 
 def free_port() -> int:
@@ -62,17 +95,79 @@ def mosquitto_binary() -> str:
 class LocalBroker:
     """A Mosquitto process bound to 127.0.0.1 with its own data directory."""
 
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, *, secure: bool = False) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
         self.host = "127.0.0.1"
+        self.secure = secure
+        self.pki_dir = data_dir / "pki"
+        self.acl_file = data_dir / "broker.acl"
         self.proc: subprocess.Popen[bytes] | None = None
+        if secure:
+            self._make_pki()
+
+    def _make_pki(self) -> None:
+        if (self.pki_dir / "ca.key").exists():
+            return  # a restart keeps its CA: the clients' certificates stay valid
+        authority = pki.Authority.create("Shekara test CA")
+        pki.write_private(self.pki_dir / "ca.key", pki.key_pem(authority.key))
+        (self.pki_dir / "ca.crt").write_bytes(pki.pem(authority.cert))
+        key = pki.new_key()
+        cert = authority.issue(
+            "localhost", key.public_key(), server_hosts=["127.0.0.1", "localhost"]
+        )
+        pki.write_private(self.pki_dir / "server.key", pki.key_pem(key))
+        (self.pki_dir / "server.crt").write_bytes(pki.pem(cert))
+        pki.write_crl(self.pki_dir, authority)
+        self.acl_file.write_text("# nobody may do anything until the hub writes this file\n")
+
+    def client(
+        self, name: str, *, days: int | None = None, not_before: datetime | None = None
+    ) -> ClientTLS:
+        """Issue (once) a client certificate for ``name`` from this broker's CA."""
+        cert_file = self.pki_dir / "clients" / f"{name}.crt"
+        key_file = cert_file.with_suffix(".key")
+        if not cert_file.exists():
+            key = pki.new_key()
+            authority = pki.load_authority(self.pki_dir)
+            cert = authority.issue(name, key.public_key(), days=days, not_before=not_before)
+            pki.write_private(key_file, pki.key_pem(key))
+            cert_file.write_bytes(pki.pem(cert))
+        return ClientTLS(self.pki_dir / "ca.crt", cert_file, key_file)
+
+    def write_acl(self, text: str) -> None:
+        """Replace the ACL file and have the broker reload it."""
+        self.acl_file.write_text(text)
+        self.reload()
+
+    def reload(self) -> None:
+        """SIGHUP: Mosquitto rereads the ACL file and the CRL."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGHUP)
+
+    def _config(self) -> str:
+        if not self.secure:
+            return CONFIG_TEMPLATE.format(port=self.port, data_dir=self.data_dir)
+        conf = localise(PRODUCTION_CONF.read_text(), {
+            "listener": f"{self.port} 127.0.0.1",
+            "cafile": str(self.pki_dir / "ca.crt"),
+            "certfile": str(self.pki_dir / "server.crt"),
+            "keyfile": str(self.pki_dir / "server.key"),
+            "crlfile": str(self.pki_dir / "crl.pem"),
+            "acl_file": str(self.acl_file),
+            "persistence_location": f"{self.data_dir}/",
+            "autosave_interval": "1",
+            "log_dest": f"file {self.data_dir}/mosquitto.log",
+        })  # fmt: skip
+        # Run as root, Mosquitto would drop to its own user and could not read the 0600
+        # keys this process wrote; a throwaway broker keeps the caller's user instead.
+        return conf + ("user root\n" if os.geteuid() == 0 else "")
 
     def start(self, timeout: float = 10.0) -> None:
         """Start (or restart) the broker and wait until it accepts connections."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         conf = self.data_dir / "mosquitto.conf"
-        conf.write_text(CONFIG_TEMPLATE.format(port=self.port, data_dir=self.data_dir))
+        conf.write_text(self._config())
         self.proc = subprocess.Popen(
             [mosquitto_binary(), "-c", str(conf)],
             stdout=subprocess.DEVNULL,

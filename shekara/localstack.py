@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from shekara.keys import public_path, write_keypair
-from shekara.localbroker import free_port
+from shekara.localbroker import ClientTLS, free_port
 
 log = logging.getLogger(__name__)
 BIN = Path(sys.executable).parent
@@ -92,7 +92,7 @@ class HubProcess(_Process):
     def verifier_keys(self) -> tuple[str, str]:
         """(log, witness) verifier keys, from ``shekara-hub cert keys`` (which makes
         development key files when missing)."""
-        out = self._cli("cert", "keys")
+        out = self.cli("cert", "keys")
         lines = dict(line.split(None, 1) for line in out.splitlines())
         return lines["log"].strip(), lines["witness"].strip()
 
@@ -103,7 +103,7 @@ class HubProcess(_Process):
 
     def add_device(self, device_id: str, public_key: Path, checkpoint: str, lane: str) -> None:
         """Register a device through the CLI, as an operator would."""
-        self._cli("device", "add", "--id", device_id, "--public-key", str(public_key),
+        self.cli("device", "add", "--id", device_id, "--public-key", str(public_key),
                   "--checkpoint", checkpoint, "--lane", lane)  # fmt: skip
 
     def start(self, timeout: float = 30.0) -> None:
@@ -121,7 +121,8 @@ class HubProcess(_Process):
                 time.sleep(0.1)
         raise TimeoutError(f"hub did not answer within {timeout}s; see {self.log_path}")
 
-    def _cli(self, *args: str, stdin: str | None = None) -> str:
+    def cli(self, *args: str, stdin: str | None = None) -> str:
+        """Run ``shekara-hub ARGS --config <this hub's>``; its standard output."""
         done = subprocess.run(
             [_script("shekara-hub"), *args, "--config", str(self.config)],
             input=stdin, text=True, check=True, capture_output=True,
@@ -131,12 +132,12 @@ class HubProcess(_Process):
     def add_user(self, username: str, role: str, password: str | None = None) -> HubSession:
         """Create a login through the CLI, as an administrator would; its API session."""
         password = password or secrets.token_urlsafe(12)
-        self._cli("user", "add", username, "--role", role, "--password-stdin", stdin=password)
+        self.cli("user", "add", username, "--role", role, "--password-stdin", stdin=password)
         return HubSession(self.url, login=(username, password))
 
     def carrier(self, carrier_id: str) -> HubSession:
         """An API session with a fresh carrier token from ``shekara-hub carrier token``."""
-        token = self._cli("carrier", "token", carrier_id).strip()
+        token = self.cli("carrier", "token", carrier_id).strip()
         return HubSession(self.url, token=token)
 
     def get(self, path: str) -> Any:
@@ -209,6 +210,7 @@ class EdgeProcess(_Process):
         heartbeat_s: float = 60.0,
         until_drained: bool = False,
         plates: bool = False,
+        tls: ClientTLS | None = None,
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.device_id, self.checkpoint, self.lane = device_id, checkpoint, lane
@@ -217,10 +219,12 @@ class EdgeProcess(_Process):
             write_keypair(self.key_file)
         self.outbox_path = workdir / f"{device_id}-outbox.db"
         self.config = workdir / f"{device_id}.toml"
+        files = {"ca": tls.ca_file, "cert": tls.cert_file, "key": tls.key_file} if tls else {}
+        mqtt_tls = "".join(f'tls_{kind}_file = "{path}"\n' for kind, path in files.items())
         self.config.write_text(
             f'device_id = "{device_id}"\ncheckpoint = "{checkpoint}"\nlane = "{lane}"\n'
             f'role = "{role}"\nkey_file = "{self.key_file}"\n'
-            f"[mqtt]\nport = {mqtt_port}\n"
+            f"[mqtt]\nport = {mqtt_port}\n{mqtt_tls}"
             f'[camera]\nsource = "{source}"\nfps = {fps}\nloop = {str(loop).lower()}\n'
             f"[status]\nheartbeat_s = {heartbeat_s}\n"
             f'[outbox]\npath = "{self.outbox_path}"\n'

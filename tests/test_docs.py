@@ -11,6 +11,7 @@ import pytest
 
 from edge.cli import build_parser as edge_parser
 from hub.cli import build_parser as hub_parser
+from shekara.pki_cli import build_parser as pki_parser
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -24,14 +25,14 @@ def _commands(parser: argparse.ArgumentParser, prefix: str) -> Iterator[tuple[st
                     yield (prefix, name, *deeper[1:])
 
 
-COMMANDS = sorted(
-    set(_commands(edge_parser(), "shekara-edge")) | set(_commands(hub_parser(), "shekara-hub"))
-)
+PARSERS = {"shekara-edge": edge_parser, "shekara-hub": hub_parser, "shekara-pki": pki_parser}
+COMMANDS = sorted({c for prog, parser in PARSERS.items() for c in _commands(parser(), prog)})
 
 
 def test_the_command_list_is_not_empty() -> None:
     assert ("shekara-edge", "run") in COMMANDS
     assert ("shekara-hub", "device", "add") in COMMANDS
+    assert ("shekara-pki", "ca") in COMMANDS
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
@@ -42,7 +43,7 @@ def test_command_is_documented(command: tuple[str, ...]) -> None:
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_command_has_help(command: tuple[str, ...], capsys: pytest.CaptureFixture[str]) -> None:
-    parser = edge_parser() if command[0] == "shekara-edge" else hub_parser()
+    parser = PARSERS[command[0]]()
     with pytest.raises(SystemExit) as exit_info:
         parser.parse_args([*command[1:], "--help"])
     assert exit_info.value.code == 0

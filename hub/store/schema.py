@@ -292,6 +292,19 @@ _V6 = (
     """,
 )
 
+
+def _append_only(tables: tuple[str, ...], what: str = "") -> tuple[str, ...]:
+    """Triggers refusing UPDATE and DELETE on ``tables``."""
+    return tuple(
+        f"""
+        CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table}
+        BEGIN SELECT RAISE(ABORT, '{what or table} is append-only'); END
+        """
+        for table in tables
+        for op in ("UPDATE", "DELETE")
+    )
+
+
 # The certificate log (hub.cert): the RFC 9162 tree's leaf and perfect-subtree hashes
 # (level, index), so a proof reads about log2(n) rows; the certificates whose digests are
 # its leaves; the signed checkpoints and the witnesses' cosignatures on them; and, as a
@@ -354,17 +367,34 @@ _V7 = (
         request      TEXT NOT NULL
     )
     """,
-    *(
-        f"""
-        CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table}
-        BEGIN SELECT RAISE(ABORT, 'the certificate log is append-only'); END
-        """
-        for table in ("log_hashes", "certificates", "log_checkpoints")
-        for op in ("UPDATE", "DELETE")
-    ),
+    *_append_only(("log_hashes", "certificates", "log_checkpoints"), "the certificate log"),
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+# Device lifecycle (hub/store/device_sql.py): revocations are final, and every
+# lifecycle action is in an append-only audit log.
+_V8: tuple[str, ...] = (
+    """
+    CREATE TABLE device_revocations (
+        device_id    TEXT PRIMARY KEY REFERENCES devices (device_id),
+        revoked_at   TEXT NOT NULL,
+        reason       TEXT NOT NULL,
+        actor        TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE audit_log (
+        id           INTEGER PRIMARY KEY,
+        at           TEXT NOT NULL,
+        actor        TEXT NOT NULL,
+        action       TEXT NOT NULL,
+        subject      TEXT NOT NULL,
+        detail       TEXT NOT NULL
+    )
+    """,
+    *_append_only(("device_revocations", "audit_log")),
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

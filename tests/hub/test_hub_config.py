@@ -60,24 +60,28 @@ def test_bad_value_and_bad_toml_and_missing_file(tmp_path: Path) -> None:
 NEIGHBOUR = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 
 
-def test_production_refuses_missing_or_default_password(tmp_path: Path) -> None:
+def test_production_refuses_plain_mqtt_default_password_and_missing_keys(tmp_path: Path) -> None:
     path = tmp_path / "hub.toml"
+    tls = {"mqtt_tls_ca_file": tmp_path / "ca.crt", "mqtt_tls_cert_file": tmp_path / "hub.crt",
+           "mqtt_tls_key_file": tmp_path / "hub.key"}  # fmt: skip
     path.write_text('env = "production"\n')
-    with pytest.raises(ConfigError, match="refusing to start in production: mqtt_username"):
+    with pytest.raises(ConfigError, match="refusing to start in production: mqtt_tls_ca_file"):
         load_settings(path)
+    with pytest.raises(ConfigError, match="not all set"):  # a CA without a client cert
+        load_settings(path, mqtt_tls_ca_file=tmp_path / "ca.crt")
     path.write_text('env = "production"\nmqtt_username = "hub"\nmqtt_password = "changeme"\n')
     with pytest.raises(ConfigError, match="mqtt_password is empty or a well-known default"):
-        load_settings(path)
-    path.write_text('env = "production"\nmqtt_username = "hub"\n')
+        load_settings(path, **tls)
+    path.write_text('env = "production"\n')
     with pytest.raises(ConfigError, match="journal_key is unset"):
-        load_settings(path, mqtt_password="k3-long-random")
+        load_settings(path, **tls)
     with pytest.raises(ConfigError, match="log_key_file is not set"):
-        load_settings(path, mqtt_password="k3-long-random", journal_key="j" * 32)
+        load_settings(path, journal_key="j" * 32, **tls)
     with pytest.raises(ConfigError, match="witness_key_file is not set"):
-        load_settings(path, mqtt_password="k3-long-random", journal_key="j" * 32,
-                      log_key_file=tmp_path / "log.key", witness_for=[NEIGHBOUR])  # fmt: skip
+        load_settings(path, journal_key="j" * 32, log_key_file=tmp_path / "log.key",
+                      witness_for=[NEIGHBOUR], **tls)  # fmt: skip
     s = load_settings(path, mqtt_password="k3-long-random", journal_key="j" * 32,
-                      log_key_file=tmp_path / "log.key")  # fmt: skip
+                      log_key_file=tmp_path / "log.key", **tls)  # fmt: skip
     assert s.production_problems() == []
     assert "k3-long" not in repr(s) and "jjjj" not in repr(s)  # secrets are not printed
 

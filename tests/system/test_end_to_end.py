@@ -1,18 +1,23 @@
 """Generated cargo labels go in at the edge and come out of the hub API, verified.
 
 The footage is rotated, perspective-warped, blurred, noised and JPEG-compressed;
-one label in four carries a wrong check digit.  Real Mosquitto, real hub and edge
-processes, the shipped console scripts.
+one label in four carries a wrong check digit.  Real Mosquitto running the production
+configuration (deploy/mosquitto/shekara.conf: mutual TLS, the ACL the hub writes from
+its registry), real hub and edge processes, the shipped console scripts.  The last test
+revokes the device and the broker refuses it.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from mqtt_helpers import wait_until
+from tls_helpers import Attacker
 
 from edge.synth import Distortion, Footage, write_footage
 from hub.store import Store
@@ -38,9 +43,17 @@ def footage(tmp_path_factory: pytest.TempPathFactory) -> Footage:
 
 @pytest.fixture
 def hub(tmp_path: Path) -> Iterator[tuple[LocalBroker, HubProcess]]:
-    broker = LocalBroker(tmp_path / "broker")
+    broker = LocalBroker(tmp_path / "broker", secure=True)
     broker.start()
-    hub = HubProcess(tmp_path / "hub", broker.port)
+    assert broker.proc is not None
+    tls = broker.client("shekara-hub-temirbaba")
+    hub = HubProcess(
+        tmp_path / "hub", broker.port, checkpoint="temirbaba",
+        mqtt_tls_ca_file=str(tls.ca_file), mqtt_tls_cert_file=str(tls.cert_file),
+        mqtt_tls_key_file=str(tls.key_file), broker_acl_file=str(broker.acl_file),
+        broker_reload_command=["kill", "-HUP", str(broker.proc.pid)],
+        pki_dir=str(broker.pki_dir),
+    )  # fmt: skip
     yield broker, hub
     hub.stop()
     broker.kill()
@@ -56,8 +69,9 @@ def _run_lane(tmp_path: Path, broker: LocalBroker, hub: HubProcess, source: Path
         mqtt_port=broker.port,
         fps=25,
         until_drained=True,
+        tls=broker.client(DEVICE),
     )
-    hub.add_device(DEVICE, edge.public_key, "temirbaba", "entry-1")
+    hub.add_device(DEVICE, edge.public_key, "temirbaba", "entry-1")  # the ACL admits it
     hub.start()
     edge.start()
     assert edge.proc is not None
@@ -119,3 +133,22 @@ def test_labels_arrive_once_each_verified_with_correct_fields(
     assert chain[0][1] == wire.GENESIS_HASH
     for (_, _, previous), (_, prev_hash, _) in itertools.pairwise(chain):
         assert prev_hash == previous
+
+
+def test_a_revoked_device_is_refused_by_the_broker_and_audited(
+    footage: Footage, hub: tuple[LocalBroker, HubProcess], tmp_path: Path
+) -> None:
+    broker, hub_process = hub
+    assert footage.video is not None
+    _run_lane(tmp_path, broker, hub_process, footage.video)
+    tls = broker.client(DEVICE)
+    assert Attacker(broker, tls).accepted()
+    hub_process.cli("device", "revoke", DEVICE, "--reason", "camera stolen from pole 3")
+    # The CLI wrote the CRL and the ACL and sent the broker SIGHUP.
+    wait_until(lambda: not Attacker(broker, tls).accepted(), what="the broker to refuse it")
+    assert f"user {DEVICE}\n" not in broker.acl_file.read_text()
+    audit = [json.loads(line) for line in hub_process.cli("device", "audit").splitlines()]
+    assert [(a["action"], a["subject"]) for a in audit] == [
+        ("device.add", DEVICE), ("device.revoke", DEVICE),
+    ]  # fmt: skip
+    assert audit[1]["detail"] == {"reason": "camera stolen from pole 3"}

@@ -109,16 +109,8 @@ class LocalBroker:
     def _make_pki(self) -> None:
         if (self.pki_dir / "ca.key").exists():
             return  # a restart keeps its CA: the clients' certificates stay valid
-        authority = pki.Authority.create("Shekara test CA")
-        pki.write_private(self.pki_dir / "ca.key", pki.key_pem(authority.key))
-        (self.pki_dir / "ca.crt").write_bytes(pki.pem(authority.cert))
-        key = pki.new_key()
-        cert = authority.issue(
-            "localhost", key.public_key(), server_hosts=["127.0.0.1", "localhost"]
-        )
-        pki.write_private(self.pki_dir / "server.key", pki.key_pem(key))
-        (self.pki_dir / "server.crt").write_bytes(pki.pem(cert))
-        pki.write_crl(self.pki_dir, authority)
+        pki.create_authority(self.pki_dir, "Shekara test CA")
+        pki.issue_files(self.pki_dir, "localhost", server_hosts=["127.0.0.1", "localhost"])
         self.acl_file.write_text("# nobody may do anything until the hub writes this file\n")
 
     def client(
@@ -126,14 +118,9 @@ class LocalBroker:
     ) -> ClientTLS:
         """Issue (once) a client certificate for ``name`` from this broker's CA."""
         cert_file = self.pki_dir / "clients" / f"{name}.crt"
-        key_file = cert_file.with_suffix(".key")
         if not cert_file.exists():
-            key = pki.new_key()
-            authority = pki.load_authority(self.pki_dir)
-            cert = authority.issue(name, key.public_key(), days=days, not_before=not_before)
-            pki.write_private(key_file, pki.key_pem(key))
-            cert_file.write_bytes(pki.pem(cert))
-        return ClientTLS(self.pki_dir / "ca.crt", cert_file, key_file)
+            pki.issue_files(self.pki_dir, name, days=days, not_before=not_before)
+        return ClientTLS(self.pki_dir / "ca.crt", cert_file, cert_file.with_suffix(".key"))
 
     def write_acl(self, text: str) -> None:
         """Replace the ACL file and have the broker reload it."""

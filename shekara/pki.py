@@ -232,6 +232,38 @@ def load_authority(folder: Path) -> Authority:
     return Authority(cert, key)
 
 
+def create_authority(folder: Path, name: str, days: int = CA_DAYS) -> Authority:
+    """Write a new CA into ``folder`` (ca.crt, ca.key, an empty crl.pem); never over one."""
+    if (folder / "ca.key").exists():
+        raise ConfigError(f"{folder / 'ca.key'} exists: a second CA would orphan every cert")
+    authority = Authority.create(name, days)
+    write_private(folder / "ca.key", key_pem(authority.key))
+    (folder / "ca.crt").write_bytes(pem(authority.cert))
+    write_crl(folder, authority)
+    return authority
+
+
+def issue_files(
+    folder: Path,
+    name: str,
+    *,
+    server_hosts: list[str] | None = None,
+    days: int | None = None,
+    not_before: dt.datetime | None = None,
+) -> Path:
+    """A fresh key and certificate from the folder's CA: ``server.crt``/``.key`` for the
+    broker (``server_hosts`` given), else ``clients/<name>.crt``/``.key``; the cert path."""
+    authority = load_authority(folder)
+    stem = folder / "server" if server_hosts else folder / "clients" / name
+    key = new_key()
+    cert = authority.issue(
+        name, key.public_key(), server_hosts=server_hosts, days=days, not_before=not_before
+    )
+    write_private(stem.with_suffix(".key"), key_pem(key))
+    stem.with_suffix(".crt").write_bytes(pem(cert))
+    return stem.with_suffix(".crt")
+
+
 def revoked_list(folder: Path) -> dict[str, dict[str, str]]:
     """``revoked.json`` of a PKI folder: serial (decimal) → name, reason, time."""
     path = folder / "revoked.json"

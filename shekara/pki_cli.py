@@ -57,28 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _ca(args: argparse.Namespace) -> str:
-    if (args.dir / "ca.key").exists():
-        raise ConfigError(f"{args.dir / 'ca.key'} exists: a second CA would orphan every cert")
-    authority = pki.Authority.create(args.name, args.days)
-    pki.write_private(args.dir / "ca.key", pki.key_pem(authority.key))
-    (args.dir / "ca.crt").write_bytes(pki.pem(authority.cert))
-    pki.write_crl(args.dir, authority)
+    pki.create_authority(args.dir, args.name, args.days)
     return f"CA {args.name!r}: {args.dir / 'ca.crt'} (keep ca.key offline)"
 
 
 def _issue(args: argparse.Namespace) -> str:
-    authority = pki.load_authority(args.dir)
-    key = pki.new_key()
     if args.command == "server":
-        name, hosts = args.host[0], list(args.host)
-        stem = args.dir / "server"
+        path = pki.issue_files(args.dir, args.host[0], server_hosts=list(args.host), days=args.days)
     else:
         wire.Address("x", "x", args.name)  # the name is a topic segment: same rules
-        name, hosts, stem = args.name, None, args.dir / "clients" / args.name
-    cert = authority.issue(name, key.public_key(), server_hosts=hosts, days=args.days)
-    pki.write_private(stem.with_suffix(".key"), pki.key_pem(key))
-    stem.with_suffix(".crt").write_bytes(pki.pem(cert))
-    return f"{stem}.crt  sha256 {pki.fingerprint(cert)}"
+        path = pki.issue_files(args.dir, args.name, days=args.days)
+    return f"{path}  sha256 {pki.fingerprint(pki.load_cert(path))}"
 
 
 def main(argv: list[str] | None = None) -> int:

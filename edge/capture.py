@@ -3,7 +3,9 @@
 Sources: a camera index (USB/CSI through OpenCV), an RTSP/HTTP URL, a video file, or a
 folder of images.  A lost camera is retried with backoff and its state is reported;
 reading never raises to the caller.  File sources replay at a fixed rate so the same
-code path that serves a camera can be exercised with recorded footage.
+code path that serves a camera can be exercised with recorded footage.  An image file in a
+folder that is refused (see edge.image_guard) or cannot be decoded is skipped, logged and
+counted in ``CaptureStats.rejected``; the next file is read in its place.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
+
+# Sets OpenCV's pixel limit, which OpenCV reads only when it loads: before cv2.
+from edge.image_guard import RejectedImage, read_image_file  # isort: split
 
 import cv2
 import numpy as np
@@ -52,22 +57,31 @@ class _CvReader:
 
 
 class _FolderReader:
-    """Images of a folder in name order; unreadable files are skipped with a warning."""
+    """Images of a folder in name order; bad files are skipped, logged and counted."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, stats: CaptureStats) -> None:
         self.files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         if not self.files:
             raise OSError(f"no images in {folder}")
+        self.stats = stats
         self.index = 0
 
     def read(self) -> Frame | None:
         while self.index < len(self.files):
             path = self.files[self.index]
             self.index += 1
-            frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            # Bytes first, then decode: imread would decode a truncated JPEG to a half-grey
+            # frame, and an exception here would end the whole folder, not this file.
+            try:
+                data = read_image_file(path)
+                frame = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+                why = "not an image OpenCV can decode"
+            except (OSError, RejectedImage, cv2.error) as exc:
+                frame, why = None, str(exc)
             if frame is not None:
                 return frame
-            log.warning("skipping unreadable image %s", path)
+            self.stats.rejected += 1
+            log.warning("skipping image %s: %s", path, why)
         return None
 
     def close(self) -> None:
@@ -81,6 +95,7 @@ class CaptureStats:
     state: CameraState = "connecting"
     frames: int = 0
     reconnects: int = 0
+    rejected: int = 0  # image files skipped: refused before decoding, or undecodable
 
 
 class FrameSource:
@@ -111,13 +126,14 @@ class FrameSource:
         self._retry_at = 0.0
         self._delay = reconnect_s
         self._next_frame_at = 0.0
+        self._frames_since_open = 0
 
     def _open(self) -> _Reader:
         if self.source.isdigit():
             return _CvReader(int(self.source), self.width, self.height)
         path = Path(self.source)
         if "://" not in self.source and path.is_dir():
-            return _FolderReader(path)
+            return _FolderReader(path, self.stats)
         if "://" not in self.source and not path.exists():
             raise OSError(f"{path} does not exist")
         return _CvReader(self.source, self.width, self.height)
@@ -139,6 +155,7 @@ class FrameSource:
                 self.stats.reconnects += 1
             self.stats.state = "ok"
             self._delay = self.reconnect_s
+            self._frames_since_open = 0
         try:
             frame = self._reader.read()
         except Exception as exc:
@@ -149,12 +166,15 @@ class FrameSource:
             self._reader = None
             if self.is_file and not self.loop:
                 self.stats.state = "ended"
-            elif self.is_file:
+            elif self.is_file and self._frames_since_open:
                 self._retry_at = now  # rewind at once
             else:
+                # A camera, or a looped file that gave nothing (a folder of only bad
+                # images): rewinding at once would re-read it in a busy loop.
                 self._schedule_retry(now, "no frame")
             return None
         self.stats.frames += 1
+        self._frames_since_open += 1
         self._next_frame_at = max(now, self._next_frame_at) + self.interval
         return frame
 

@@ -13,6 +13,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+# Sets OpenCV's pixel limit, which OpenCV reads only when it loads: before cv2.
+from edge.image_guard import RejectedImage, read_image_file  # isort: split
+
 import cv2
 import numpy as np
 from cv2.typing import MatLike
@@ -21,35 +24,46 @@ from edge.barcodes import decode
 from edge.plate_reader import PlateHit, PlateReader
 from shekara.codes import read_body
 
+_BAND_ROWS = 256
 _REPORTED = ("text", "symbology_identifier", "decoder", "bbox", "invalid_check_digit", "raw_b64")
 
 
 class UnreadableImage(Exception):
-    """A file is missing, empty or not an image OpenCV can decode."""
+    """A file is missing, empty, refused (see edge.image_guard) or not decodable."""
 
 
 def load_image(path: Path) -> MatLike:
     """The picture in ``path`` as 8-bit BGR or gray; transparency is laid on white."""
     try:
-        data = path.read_bytes()
+        data = read_image_file(path)
     except IsADirectoryError:
         raise UnreadableImage("is a directory") from None
     except OSError as exc:
         raise UnreadableImage(exc.strerror or str(exc)) from None
-    if not data:
-        raise UnreadableImage("empty file (0 bytes)")
+    except RejectedImage as exc:
+        raise UnreadableImage(str(exc)) from None
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None or image.size == 0:
         raise UnreadableImage("not an image format OpenCV can decode")
     if image.dtype == np.uint16:
-        image = (image // 257).astype(np.uint8)
+        np.floor_divide(image, 257, out=image)  # in place: a large image has no copy to spare
+        image = image.astype(np.uint8)
     elif image.dtype != np.uint8:
         raise UnreadableImage(f"unsupported pixel type {image.dtype}")
     if image.ndim == 3 and image.shape[2] == 4:
-        # Label PNGs are often black bars on transparency: lay them on white paper.
-        alpha = image[:, :, 3:4].astype(np.float32) / 255.0
-        image = (image[:, :, :3] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
+        image = _on_white(image)
     return image
+
+
+def _on_white(image: MatLike) -> MatLike:
+    # Label PNGs are often black bars on transparency: lay them on white paper.  In bands,
+    # because the float arithmetic over a whole 50-megapixel picture would take 1.8 GB.
+    out = np.empty((*image.shape[:2], 3), np.uint8)
+    for top in range(0, image.shape[0], _BAND_ROWS):
+        band = image[top : top + _BAND_ROWS]
+        alpha = band[:, :, 3:4].astype(np.float32) / 255.0
+        out[top : top + _BAND_ROWS] = band[:, :, :3] * alpha + 255.0 * (1.0 - alpha)
+    return out
 
 
 def scan_files(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -134,3 +135,33 @@ def test_plate_settings_reach_the_reader(tmp_path: Path) -> None:
     lane = plate_processor(config)
     assert isinstance(lane, PlateLane)
     assert (lane.reader.detect_side, lane.reader.proposals) == (960, 0)
+
+
+def test_hostile_images_in_the_frame_folder_are_skipped_and_the_agent_stays_up(
+    tmp_path: Path, broker: LocalBroker, start_agent: Callable[[Agent], None]
+) -> None:
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    (frames / "1-empty.png").write_bytes(b"")
+    jpeg = cv2.imencode(".jpg", np.full((60, 80, 3), 90, np.uint8))[1].tobytes()
+    (frames / "2-truncated.jpg").write_bytes(jpeg[: len(jpeg) // 2])
+    ihdr = (20000).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])
+    crc = zlib.crc32(b"IHDR" + ihdr).to_bytes(4, "big")
+    (frames / "3-huge.png").write_bytes(
+        b"\x89PNG\r\n\x1a\n" + len(ihdr).to_bytes(4, "big") + b"IHDR" + ihdr + crc
+    )
+    cv2.imwrite(str(frames / "4-good.png"), np.full((60, 80, 3), 7, np.uint8))
+    seen: list[int] = []
+
+    def record(frame: Frame, now: float) -> list[tuple[str, dict[str, Any]]]:
+        seen.append(int(frame[0, 0, 0]))
+        return []
+
+    agent = Agent(_config(tmp_path, broker.port, frames), [record])
+    start_agent(agent)
+    # The folder loops: the good file is read again and again, each time after the bad ones.
+    wait_until(lambda: len(seen) >= 3, what="the good frame, read past the bad ones")
+    assert set(seen) == {7}
+    assert agent.source.stats.rejected >= 3 * 3
+    assert agent.source.stats.state == "ok"
+    assert agent.frame_errors == 0

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import struct
+import zlib
 from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 from edge.capture import FrameSource
+from edge.image_guard import MAX_FILE_BYTES
 
 
 class FakeClock:
@@ -44,6 +49,68 @@ def test_folder_of_images_in_name_order_skipping_broken_files(tmp_path: Path) ->
     assert [int(f[0, 0, 0]) for f in got] == [0, 20, 40]
     assert source.stats.state == "ended"
     assert source.stats.frames == 3
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(bytes(100))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def _hostile_files(folder: Path) -> list[str]:
+    """Bad files in ``folder``, and the reason each must be skipped for."""
+    (folder / "001-empty.jpg").write_bytes(b"")
+    jpeg = cv2.imencode(".jpg", np.full((240, 320, 3), 90, np.uint8))[1].tobytes()
+    (folder / "002-truncated.jpg").write_bytes(jpeg[: len(jpeg) // 2])
+    (folder / "003-huge.png").write_bytes(_png_declaring(20000, 20000))
+    with (folder / "004-too-big.png").open("wb") as file:
+        file.truncate(MAX_FILE_BYTES + 1)  # sparse
+    (folder / "005-text.png").write_text("not a picture")
+    return [
+        "001-empty.jpg: empty file (0 bytes)",
+        "002-truncated.jpg: truncated JPEG: no end-of-image marker",
+        "003-huge.png: image is 20000x20000 (400.0 megapixels), over the limit of 50 megapixels",
+        "004-too-big.png: file too large: 67,108,865 bytes, over the limit of 64 MiB",
+        "005-text.png: not an image OpenCV can decode",
+    ]
+
+
+def test_hostile_files_in_a_folder_are_skipped_logged_and_counted(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    good = _frames(2)
+    cv2.imwrite(str(tmp_path / "000.png"), good[0])
+    reasons = _hostile_files(tmp_path)
+    cv2.imwrite(str(tmp_path / "009.png"), good[1])
+    clock = FakeClock()
+    source = FrameSource(str(tmp_path), fps=1, clock=clock)
+    with caplog.at_level(logging.WARNING, logger="edge.capture"):
+        got = _drain(source, clock, steps=10)
+    assert [int(f[0, 0, 0]) for f in got] == [0, 20], "the good file after the bad ones is read"
+    assert (source.stats.frames, source.stats.rejected, source.stats.state) == (2, 5, "ended")
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == len(reasons)
+    for message, reason in zip(warnings, reasons, strict=True):
+        assert message.startswith(f"skipping image {tmp_path}/{reason}")
+
+
+def test_a_looped_folder_of_only_bad_files_is_retried_not_reread_in_a_busy_loop(
+    tmp_path: Path,
+) -> None:
+    reasons = _hostile_files(tmp_path)
+    clock = FakeClock()
+    source = FrameSource(str(tmp_path), fps=1, loop=True, reconnect_s=5, clock=clock)
+    for _ in range(10):
+        assert source.read() is None
+    assert source.stats.rejected == len(reasons), "read once, then wait like a lost camera"
+    assert source.stats.state == "lost"
+    clock.now += 5
+    source.read()
+    assert source.stats.rejected == 2 * len(reasons)
 
 
 def test_video_file_replays_and_loops(tmp_path: Path) -> None:

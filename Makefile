@@ -3,13 +3,17 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
+FUZZ_SECONDS ?= 60
+# libFuzzer writes a crashing input to the artifact prefix; build/ is ignored by git.
+FUZZ_ARGS ?= -artifact_prefix=build/fuzz/ -print_final_stats=1
 
-.PHONY: help bootstrap demo test lint format bench-ingest bench-barcodes bench-plates bench-detectors bench-queue bench-matching bench-log train-models schema clean
+.PHONY: help bootstrap demo test lint format fuzz bench-ingest bench-barcodes bench-plates bench-detectors bench-queue bench-matching bench-log train-models schema clean
 
 help:
 	@echo "make demo            broker + hub + two simulated Temirbaba lanes"
 	@echo "make test            the whole test suite"
 	@echo "make lint            ruff + mypy"
+	@echo "make fuzz            atheris on the parsers, FUZZ_SECONDS (60) each; x86-64 only"
 	@echo "make bench-ingest    events/s and latency edge -> Mosquitto -> hub, with ceilings"
 	@echo "make bench-barcodes  decode rate per format on the shared samples"
 	@echo "make bench-plates    plate accuracy (real and generated), speed, memory"
@@ -36,6 +40,15 @@ lint: bootstrap
 format: bootstrap
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Coverage-guided fuzzing of the parsers (fuzz/); the hypothesis fuzz tests in make test
+# cover the same contracts on every platform, this searches longer and deeper.
+fuzz: bootstrap
+	@mkdir -p build/fuzz
+	$(PY) fuzz/fuzz_envelope.py -max_total_time=$(FUZZ_SECONDS) $(FUZZ_ARGS)
+	$(PY) fuzz/fuzz_codes.py -max_total_time=$(FUZZ_SECONDS) $(FUZZ_ARGS)
+	$(PY) fuzz/fuzz_plates.py -max_total_time=$(FUZZ_SECONDS) $(FUZZ_ARGS)
+	$(PY) fuzz/fuzz_notification.py -max_total_time=$(FUZZ_SECONDS) $(FUZZ_ARGS)
 
 schema: bootstrap
 	$(PY) -c "import json; from shekara.wire import json_schema; print(json.dumps(json_schema(), indent=2))" > docs/protocol.schema.json

@@ -88,7 +88,11 @@ def gs1_check_digit(data: str) -> str:
 
 def gs1_check_digit_ok(key: str) -> bool:
     """True when the last digit of the all-digit ``key`` is its GS1 mod-10 check digit."""
-    return len(key) >= 2 and key.isdigit() and gs1_check_digit(key[:-1]) == key[-1]
+    # isascii() too: isdigit() also holds for "²" (int() refuses it) and "٣" (a GS1 key
+    # is ASCII digits).
+    return (
+        len(key) >= 2 and key.isascii() and key.isdigit() and gs1_check_digit(key[:-1]) == key[-1]
+    )
 
 
 def _as_text(content: str | bytes) -> str:

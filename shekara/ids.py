@@ -29,7 +29,7 @@ def new_ulid(now_ms: int | None = None) -> str:
 
 def is_ulid(text: str) -> bool:
     """True when ``text`` is a syntactically valid ULID."""
-    return bool(_ULID_RE.match(text))
+    return bool(_ULID_RE.fullmatch(text))
 
 
 def ulid_time_ms(text: str) -> int:

@@ -91,7 +91,8 @@ def _fit_slot(ch: str, slot: str, fmt: PlateFormat) -> tuple[str, int] | None:
     wants_letter = slot == "A" or (slot == "#" and fmt.region_letters)
     wants_digit = slot == "9" or (slot == "#" and not fmt.region_letters)
     if wants_digit:
-        if ch.isdigit():
+        # Not isdigit() alone: "²" and "１" pass it, and a plate keeps ASCII digits only.
+        if ch.isascii() and ch.isdigit():
             return ch, 0
         return (DIGIT_FOR_LETTER[ch], 1) if ch in DIGIT_FOR_LETTER else None
     if wants_letter:

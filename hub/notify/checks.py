@@ -33,16 +33,18 @@ from stdnum import iso6346
 
 from shekara.codes import gs1_check_digit, gs1_check_digit_ok
 
-_CONTAINER = re.compile(r"^[A-Z]{3}[UJZ]\d{7}$")
-_MRN = re.compile(r"^\d{2}[A-Z]{2}[A-Z0-9]{14}$")
-_EAEU_TRANSIT = re.compile(r"^(\d{8})/(\d{6})/(\d{7})$")
-_TIR = re.compile(r"^[A-Z]{2}\d{8}$")
-_VIN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
-_HS = re.compile(r"^\d{6,10}$")
-_UN = re.compile(r"^\d{4}$")
+# ASCII: without it \d also takes "٣" and the like, which no identifier here contains.
+_CONTAINER = re.compile(r"^[A-Z]{3}[UJZ]\d{7}$", re.ASCII)
+_MRN = re.compile(r"^\d{2}[A-Z]{2}[A-Z0-9]{14}$", re.ASCII)
+_EAEU_TRANSIT = re.compile(r"^(\d{8})/(\d{6})/(\d{7})$", re.ASCII)
+_TIR = re.compile(r"^[A-Z]{2}\d{8}$", re.ASCII)
+_VIN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$", re.ASCII)
+_HS = re.compile(r"^\d{6,10}$", re.ASCII)
+_UN = re.compile(r"^\d{4}$", re.ASCII)
 # ISO 6346 letter values: A=10, skipping multiples of 11.
 _LETTER_VALUE = {c: v for c, v in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ",
                  [v for v in range(10, 39) if v % 11], strict=True)}  # fmt: skip
+_MRN_VALUE = {**{d: int(d) for d in "0123456789"}, **_LETTER_VALUE}
 
 
 def _compact(text: str) -> str:
@@ -69,7 +71,7 @@ def sscc(text: str) -> str:
     code = _compact(text).replace("(00)", "", 1)
     if len(code) == 20 and code.startswith("00"):
         code = code[2:]
-    if not (len(code) == 18 and code.isdigit()):
+    if not (len(code) == 18 and code.isascii() and code.isdigit()):
         raise ValueError(f"{text!r} is not an SSCC: 18 digits (AI 00)")
     if not gs1_check_digit_ok(code):
         raise ValueError(
@@ -82,7 +84,7 @@ def sscc(text: str) -> str:
 def hs_code(text: str) -> str:
     """A Harmonized System code of 6 to 10 digits."""
     code = _compact(text)
-    if not code.isdigit():
+    if not (code.isascii() and code.isdigit()):
         raise ValueError(f"HS code {text!r} must be digits only")
     if not _HS.match(code):
         raise ValueError(f"HS code {code} has {len(code)} digits; at least 6 are needed")
@@ -99,14 +101,17 @@ def un_number(text: str) -> str:
 
 def mrn_check_character(first17: str) -> str:
     """The MRN check character: ISO 6346 weighting over the first 17 characters."""
-    total = sum((_LETTER_VALUE[c] if c.isalpha() else int(c)) * 2**i for i, c in enumerate(first17))
+    try:
+        total = sum(_MRN_VALUE[c] * 2**i for i, c in enumerate(first17))
+    except KeyError as exc:
+        raise ValueError(f"MRN character {exc.args[0]!r} is not a digit or a letter A-Z") from None
     return str(total % 11 % 10)
 
 
 def transit_reference(text: str) -> str:
     """An EU NCTS MRN (check character verified) or an EAEU transit declaration number."""
     code = _compact(text) if "/" not in text else text.replace(" ", "")
-    eaeu = _EAEU_TRANSIT.match(code)
+    eaeu = _EAEU_TRANSIT.fullmatch(code)  # "$" alone also matches before a final "\n"
     if eaeu:
         try:
             datetime.strptime(eaeu.group(2), "%d%m%y")

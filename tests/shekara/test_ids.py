@@ -17,3 +17,9 @@ def test_is_ulid_rejects_lookalikes() -> None:
     assert not is_ulid("01KAKV0Z5B8Y6Q7WJ3M2N4P5RU")  # U is not Crockford base32
     assert not is_ulid("81KAKV0Z5B8Y6Q7WJ3M2N4P5R6")  # would overflow 128 bits
     assert not is_ulid("01KAKV0Z5B")
+
+
+def test_a_trailing_newline_is_not_part_of_a_ulid() -> None:
+    # Python's "$" also matches before a final newline; a ULID must be the whole text.
+    ulid = new_ulid()
+    assert is_ulid(ulid) and not is_ulid(ulid + "\n")

@@ -42,6 +42,7 @@ from hub.web import carrier as carrier_pages
 from hub.web import certificates as certificate_pages
 from hub.web import officer, pages
 from hub.web import terminal as terminal_pages
+from hub.web.headers import SecurityHeaders, docs_enabled
 from shekara import __version__
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,10 @@ def create_app(
         version=__version__,
         summary="Signed lane events from checkpoint devices, verified and stored",
         lifespan=lifespan,
+        docs_url="/docs" if docs_enabled(settings) else None,
+        redoc_url="/redoc" if docs_enabled(settings) else None,
     )
+    app.add_middleware(SecurityHeaders, docs=docs_enabled(settings))
     app.include_router(api_router)
     app.include_router(pages.router)
     app.include_router(officer.router)

@@ -11,7 +11,10 @@ passwords forever, and names of officers are not secret at a checkpoint.
 
 A login gets a random 256-bit session token (in an httponly, SameSite=Strict cookie;
 only its SHA-256 is stored) and a CSRF token that every state-changing request must
-echo (form field or ``X-CSRF-Token``).
+echo (form field or ``X-CSRF-Token``).  A session ends ``session_hours`` after the
+login, or sooner when it goes unused for ``session_idle_minutes``: an officer who walks
+away from a shared terminal does not leave the console open for the next person.  Its
+last use is written at most once a :data:`TOUCH_EVERY`, not on every request.
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ from shekara.wire import utc_timestamp
 COOKIE = "shekara_session"
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
+# How stale a session's last use may be before a request writes it again; the idle
+# limit is then kept to within this, at one write a minute per busy officer.
+TOUCH_EVERY = timedelta(minutes=1)
 _HASHER = PasswordHasher()
 # Verified when the user is unknown, so timing does not tell names apart.
 _DUMMY = _HASHER.hash("not a password of anyone")
@@ -132,16 +138,24 @@ def login(
     store.login_succeeded(username, hash_password(password) if needs_rehash(stored) else None)
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     expires = utc_timestamp(now + timedelta(hours=hours))
-    store.add_session(_token_hash(token), username, csrf, expires)
+    store.add_session(_token_hash(token), username, csrf, expires, utc_timestamp(now))
     return token, Session(username, Role(role), csrf)
 
 
-def session_of(store: QueueStore, token: str | None, now: datetime) -> Session | None:
-    """The live session of a cookie token, or None."""
+def session_of(
+    store: QueueStore, token: str | None, now: datetime, idle_minutes: float
+) -> Session | None:
+    """The live session of a cookie token, or None; using it keeps it from going idle."""
     if not token:
         return None
-    found = store.session(_token_hash(token), utc_timestamp(now))
-    return Session(found[0], Role(found[1]), found[2]) if found else None
+    key, idle_since = _token_hash(token), now - timedelta(minutes=idle_minutes)
+    found = store.session(key, utc_timestamp(now), utc_timestamp(idle_since))
+    if found is None:
+        return None
+    username, role, csrf, last_seen = found
+    if last_seen <= utc_timestamp(now - TOUCH_EVERY):
+        store.touch_session(key, utc_timestamp(now))
+    return Session(username, Role(role), csrf)
 
 
 def logout(store: QueueStore, token: str) -> None:

@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return notify_cli.run(args, _db_path)
         if args.command == "cert":
             return cert_cli.run(args, lambda a: load_settings(a.config))
-        if args.command == "broker" or args.device_command in ("revoke", "audit"):
+        if args.command == "broker" or args.device_command in device_cli.ACTIONS:
             return device_cli.run(args, lambda a: load_settings(a.config))
         if args.device_command == "add":
             return _device_add(args)
@@ -168,9 +168,10 @@ def _serve(settings: HubSettings) -> int:
         lifespan="on",
     )
     log.info(
-        "hub listening on http://%s:%d (API docs at /docs), database %s",
+        "hub listening on http://%s:%d%s, database %s",
         settings.http_host,
         settings.http_port,
+        "" if settings.env == "production" else " (API docs at /docs)",
         settings.db_path,
     )
     server = uvicorn.Server(config)

@@ -75,8 +75,9 @@ class HubSettings(BaseSettings):
     )
     pki_dir: Path | None = Field(
         None,
-        description="The checkpoint PKI folder (shekara-pki); when set, revoking a device "
-        "also revokes its client certificate in crl.pem",
+        description="The checkpoint PKI folder (shekara-pki); when set, approving an "
+        "enrolment issues the device's client certificate from its ca.key, and revoking a "
+        "device revokes that certificate in crl.pem",
     )
     broker_reload_command: list[str] = Field(
         default_factory=list,
@@ -152,6 +153,34 @@ class HubSettings(BaseSettings):
         description="Base URL of the hub's public pages, printed in certificate QR codes; "
         "default http://<http_host>:<http_port>",
     )
+
+    # web hardening (docs/hub.md "Web hardening").  Its production check is defined before
+    # _defaults_and_production, so it runs first and its error names every problem.
+    form_secret: SecretStr | None = Field(
+        None,
+        description="HMAC key (32+ characters) of the CSRF tokens of the forms without a "
+        "login (booking, sign-in, verify); development keeps one in the database",
+    )
+    session_idle_minutes: float = Field(
+        30, gt=0, le=24 * 60, description="A login unused this long is closed (shared terminals)"
+    )
+    login_rate_per_minute: int = Field(
+        10, ge=1, le=10_000, description="Login attempts (API and forms) per client address"
+    )
+
+    def web_problems(self) -> list[str]:
+        """The web secrets left at an insecure default (empty when fit for production)."""
+        secret = self.form_secret.get_secret_value() if self.form_secret else ""
+        if len(secret) < 32 or secret.strip().lower() in INSECURE_PASSWORDS:
+            return ["form_secret is unset or shorter than 32 characters"]
+        return []
+
+    @model_validator(mode="after")
+    def _web_secrets_in_production(self) -> HubSettings:
+        if self.env == "production" and self.web_problems():
+            problems = self.production_problems() + self.web_problems()
+            raise ValueError("refusing to start in production: " + "; ".join(problems))
+        return self
 
     @field_validator("witness_for", "witnesses")
     @classmethod
@@ -281,9 +310,9 @@ mqtt_keepalive = 30
 # mqtt_tls_ca_file = "/etc/shekara/pki/ca.crt"
 # mqtt_tls_cert_file = "/etc/shekara/pki/clients/shekara-hub-temirbaba.crt"
 # mqtt_tls_key_file = "/etc/shekara/pki/clients/shekara-hub-temirbaba.key"
-# broker_acl_file = "/etc/shekara/broker.acl"            # rewritten on revocation
+# broker_acl_file = "/etc/shekara/broker.acl"            # rewritten on enrolment, revocation
 # broker_reload_command = ["systemctl", "reload", "mosquitto"]
-# pki_dir = "/etc/shekara/pki"                           # revocation updates crl.pem
+# pki_dir = "/etc/shekara/pki"   # enrolment issues certificates, revocation updates crl.pem
 
 http_host = "127.0.0.1"
 http_port = 8080
@@ -295,7 +324,9 @@ log_level = "INFO"
 
 # queue_config = "queue.toml"  # the checkpoint's lanes, capacity and rules
 # journal_key = "..."          # better: SHEKARA_HUB_JOURNAL_KEY; 32+ characters
+# form_secret = "..."          # better: SHEKARA_HUB_FORM_SECRET; signs the forms' CSRF values
 session_hours = 12
+session_idle_minutes = 30       # a login unused this long must log in again
 notify_deadline_hours = 2       # pre-arrival notifications: hours before the ETA
 
 # Certificate log (docs/certificates.md)

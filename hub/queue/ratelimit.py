@@ -1,4 +1,4 @@
-"""Per-key request limits for the booking endpoints (per client address, per phone).
+"""Per-key request limits: bookings per client address and per phone, logins per address.
 
 A sliding window of the last minute per key, in memory: slot-buying bots are fast
 and a restart that forgets the window costs them nothing they did not already have.
@@ -25,8 +25,10 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._last_sweep = clock()
 
-    def allow(self, key: str) -> bool:
-        """Count a hit for ``key``; False when it is over the limit (the hit is not counted)."""
+    def allow(self, key: str, limit: int | None = None) -> bool:
+        """Count a hit for ``key``; False when it is over ``limit`` (default: the limiter's)
+        and then the hit is not counted."""
+        limit = self.limit if limit is None else limit
         now = self._clock()
         with self._lock:
             if now - self._last_sweep > WINDOW_S:
@@ -34,7 +36,7 @@ class RateLimiter:
             hits = self._hits.setdefault(key, deque())
             while hits and now - hits[0] >= WINDOW_S:
                 hits.popleft()
-            if len(hits) >= self.limit:
+            if len(hits) >= limit:
                 return False
             hits.append(now)
             return True
@@ -46,6 +48,10 @@ class RateLimiter:
     def allow_phone(self, phone: str) -> bool:
         """Count a booking request for a phone number, however it was typed."""
         return self.allow("phone:" + "".join(c for c in phone if c.isdigit()))
+
+    def allow_login(self, host: str, limit: int) -> bool:
+        """Count a login attempt from a client address (API or form), against ``limit``."""
+        return self.allow(f"login:{host}", limit)
 
     def _sweep(self, now: float) -> None:
         self._last_sweep = now

@@ -62,26 +62,40 @@ class LoginTables:
         )
         return [(r[0], r[1], r[2]) for r in rows]
 
-    def add_session(self, token_hash: str, username: str, csrf: str, expires: str) -> None:
-        """Record a login session."""
+    def add_session(self, token_hash: str, username: str, csrf: str, expires: str, at: str) -> None:
+        """Record a login session, used last at ``at``."""
         with self._store._transaction() as conn:
             conn.execute(
-                "INSERT INTO sessions (token_hash, username, csrf, expires) VALUES (?, ?, ?, ?)",
-                (token_hash, username, csrf, expires),
+                "INSERT INTO sessions (token_hash, username, csrf, expires, last_seen) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (token_hash, username, csrf, expires, at),
             )
 
-    def session(self, token_hash: str, now: str) -> tuple[str, str, str] | None:
-        """(username, role, csrf token) of a live session, or None."""
+    def session(
+        self, token_hash: str, now: str, idle_since: str
+    ) -> tuple[str, str, str, str] | None:
+        """(username, role, csrf token, last seen) of a session that has not expired by
+        ``now`` and was used after ``idle_since``, or None."""
+        # A session from before last_seen existed (NULL) counts as idle: one more login.
         row = (
             self._store._reader()
             .execute(
-                "SELECT s.username, u.role, s.csrf FROM sessions s JOIN users u "
-                "ON u.username = s.username WHERE s.token_hash = ? AND s.expires > ?",
-                (token_hash, now),
+                "SELECT s.username, u.role, s.csrf, s.last_seen FROM sessions s JOIN users u "
+                "ON u.username = s.username WHERE s.token_hash = ? AND s.expires > ? "
+                "AND s.last_seen > ?",
+                (token_hash, now, idle_since),
             )
             .fetchone()
         )
-        return (row[0], row[1], row[2]) if row else None
+        return (row[0], row[1], row[2], row[3]) if row else None
+
+    def touch_session(self, token_hash: str, at: str) -> None:
+        """Note that a session was used at ``at``."""
+        with self._store._transaction() as conn:
+            conn.execute(
+                "UPDATE sessions SET last_seen = ? WHERE token_hash = ? AND last_seen < ?",
+                (at, token_hash, at),
+            )
 
     def drop_session(self, token_hash: str) -> None:
         """Log a session out."""

@@ -2,6 +2,8 @@
 
 The token goes once through the sign-in form into an httponly, SameSite=Strict cookie;
 forms carry a CSRF value derived from it (HMAC), so a page elsewhere cannot post here.
+The sign-in form itself carries the token of :mod:`hub.web.forms` and counts against
+the per-address login limit: a carrier token is a password too.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from hub.api.deps import runtime_of
+from hub.api.deps import login_allowed, runtime_of
 from hub.notify.desk import token_hash
 from hub.notify.model import NotificationIn
 from hub.queue.records import QueueError
@@ -73,7 +75,13 @@ async def carrier_login(
 ) -> Response:
     """Sign in with the API token an operator issued."""
     page = Page(request, lang, lang_cookie)
-    token = str((await request.form()).get("token", "")).strip()
+    form = await request.form()
+    if (refused := page.forged(str(form.get("csrf", "")), "/carrier")) is not None:
+        return refused
+    if not login_allowed(request):
+        return page.render("carrier_login.html", status_code=429, bad=True, message=page.gettext(
+            "Too many requests. Wait a minute and try again."))  # fmt: skip
+    token = str(form.get("token", "")).strip()
     if await run_in_threadpool(_carrier, request, token) is None:
         return page.render("carrier_login.html", status_code=401, bad=True,
                            message=page.gettext("This token is not valid."))  # fmt: skip
@@ -102,7 +110,7 @@ def _submit(request: Request, token: str | None, lang: str | None, lang_cookie: 
     carrier = _carrier(request, token)
     if carrier is None or token is None:
         return page.redirect("/carrier")
-    if not hmac.compare_digest(values.get("csrf", ""), _csrf(token)):
+    if not hmac.compare_digest(values.get("csrf", "").encode(), _csrf(token).encode()):
         return page.render("carrier_login.html", status_code=403, bad=True,
                            message=page.gettext("The form expired; sign in again."))  # fmt: skip
     try:

@@ -20,7 +20,7 @@ from hub.api.deps import runtime_of
 from hub.auth import COOKIE
 from hub.cert import qr
 from hub.cert.verify import Outcome, check_text
-from hub.web.page import Lang, LangCookie, Page
+from hub.web.page import Csrf, Lang, LangCookie, Page
 
 router = APIRouter(include_in_schema=False)
 MAX_BUNDLE_CHARS = 64 * 1024
@@ -96,10 +96,12 @@ def verify_page(
 @router.post("/verify", response_class=HTMLResponse)
 def verify_submit(
     request: Request, bundle: Annotated[str, Form(max_length=MAX_BUNDLE_CHARS)] = "",
-    lang: Lang = None, lang_cookie: LangCookie = None,
+    csrf: Csrf = "", lang: Lang = None, lang_cookie: LangCookie = None,
 ) -> Response:  # fmt: skip
     """Check a scanned or pasted bundle."""
     page = Page(request, lang, lang_cookie)
+    if (refused := page.forged(csrf, "/verify")) is not None:
+        return refused
     text = bundle.strip()
     if text.startswith(("http://", "https://")) and "leaf=" in text:
         digest = "".join(c for c in text.rsplit("leaf=", 1)[1][:64] if c in hexdigits)

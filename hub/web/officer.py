@@ -1,11 +1,13 @@
 """The officers' pages: login, and the console (call, skip, inspect, decide, walk-ins, capacity).
 
-Every form carries the session's CSRF token; the session cookie is httponly and
-SameSite=Strict.
+Every console form carries the session's CSRF token, the login form the token of
+:mod:`hub.web.forms`; the session cookie is httponly and SameSite=Strict.  Logins count
+against the per-address limit the API login has too.
 """
 
 from __future__ import annotations
 
+import hmac
 from datetime import timedelta
 from typing import Annotated
 
@@ -13,11 +15,11 @@ from fastapi import APIRouter, Cookie, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from hub.api.deps import runtime_of
+from hub.api.deps import login_allowed, runtime_of
 from hub.auth import COOKIE, AuthError, LockedOut, Role, Session, login, logout
 from hub.queue.policy import Category, State
 from hub.queue.records import NotFound, QueueError
-from hub.web.page import Lang, LangCookie, Page, bad_request, message_of
+from hub.web.page import Csrf, Lang, LangCookie, Page, bad_request, message_of
 from shekara.wire import utc_timestamp
 
 router = APIRouter(include_in_schema=False)
@@ -34,11 +36,17 @@ def login_submit(
     request: Request,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
+    csrf: Csrf = "",
     lang: Lang = None,
     lang_cookie: LangCookie = None,
 ) -> Response:
     """Log in; the session cookie is httponly and SameSite=Strict."""
     page = Page(request, lang, lang_cookie)
+    if (refused := page.forged(csrf, "/login")) is not None:
+        return refused
+    if not login_allowed(request):
+        return page.render("login.html", status_code=429, bad=True, message=page.gettext(
+            "Too many requests. Wait a minute and try again."))  # fmt: skip
     settings = runtime_of(request).settings
     try:
         token, _ = login(page.queue.store, username, password, page.queue.now(),
@@ -59,10 +67,13 @@ def login_submit(
 @router.post("/logout")
 def logout_submit(
     request: Request, token: Annotated[str | None, Cookie(alias=COOKIE)] = None,
-    lang: Lang = None, lang_cookie: LangCookie = None,
+    csrf: Csrf = "", lang: Lang = None, lang_cookie: LangCookie = None,
 ) -> Response:  # fmt: skip
-    """End the session."""
+    """End the session (the form carries its CSRF token)."""
     page = Page(request, lang, lang_cookie)
+    session = page.session(token)
+    if session is not None and not hmac.compare_digest(csrf.encode(), session.csrf.encode()):
+        return _expired(page)
     if token:
         logout(page.queue.store, token)
     response = page.redirect("/login")
@@ -115,14 +126,18 @@ def _officer_form(
     session = page.session(token)
     if session is None:
         return page.redirect("/login")
-    if form.get("csrf") != session.csrf:
-        return page.render("base.html", status_code=403, bad=True,
-                           message=page.gettext("The form expired. Reload the page."))  # fmt: skip
+    if not hmac.compare_digest(form.get("csrf", "").encode(), session.csrf.encode()):
+        return _expired(page)
     try:
         message = _act(page, session, action, form)
     except QueueError as exc:
         return officer_page(request, token, page.lang, None, message_of(exc, page.gettext))
     return officer_page(request, token, page.lang, None, message)
+
+
+def _expired(page: Page) -> Response:
+    return page.render("base.html", status_code=403, bad=True,
+                       message=page.gettext("The form expired. Reload the page."))  # fmt: skip
 
 
 def _act(page: Page, session: Session, action: str, form: dict[str, str]) -> str:

@@ -2,8 +2,9 @@
 
 One Jinja2 environment per language with its Babel catalogue installed; :class:`Page`
 picks the language (query, cookie, Accept-Language), renders, redirects after a post,
-and sets the headers every page needs.  :func:`message_of` turns a refusal of the
-rules into a sentence in the page's language.
+and gives and checks the CSRF value of the forms with no login (:mod:`hub.web.forms`);
+the security headers of every response are set by :mod:`hub.web.headers`, not here.
+:func:`message_of` turns a refusal of the rules into a sentence in the page's language.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Cookie, Query, Request
+from fastapi import Cookie, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -24,11 +25,14 @@ from hub.queue.journal import parse_time
 from hub.queue.policy import Category
 from hub.queue.records import BadRequest, QueueError
 from hub.queue.service import QueueService
+from hub.web import forms
 from hub.web.i18n import LANGUAGES, pick, translations, when
 
 TEMPLATES = Path(__file__).with_name("templates")
 Lang = Annotated[str | None, Query(alias="lang")]
 LangCookie = Annotated[str | None, Cookie(alias="lang")]
+# The CSRF value a form posts back: the session's, or the form token of hub.web.forms.
+Csrf = Annotated[str, Form(max_length=100)]
 
 
 @cache
@@ -69,10 +73,27 @@ class Page:
         self.lang = pick(lang_query, lang_cookie, request.headers.get("accept-language"))
         self.set_cookie = lang_query in LANGUAGES
         self.gettext = translations(self.lang).gettext
+        self._nonce: str | None = None  # the form cookie's, once a form asked for a token
 
     def session(self, token: str | None) -> Session | None:
         """The officer's live session of the login cookie ``token``, if any."""
-        return session_of(self.queue.store, token, self.queue.now())
+        idle = runtime_of(self.request).settings.session_idle_minutes
+        return session_of(self.queue.store, token, self.queue.now(), idle)
+
+    def form_token(self) -> str:
+        """The CSRF value of a form with no login; the response then sets its cookie."""
+        if self._nonce is None:
+            self._nonce = self.request.cookies.get(forms.COOKIE) or forms.new_nonce()
+        return forms.token(forms.form_key(self.request), self._nonce)
+
+    def forged(self, submitted: str, back: str) -> Response | None:
+        """A 403 page when a form with no login came without its CSRF value, else None;
+        ``back`` is where the form is opened again."""
+        nonce = self.request.cookies.get(forms.COOKIE)
+        if forms.valid(forms.form_key(self.request), nonce, submitted):
+            return None
+        message = self.gettext("The form has expired or was sent from another site.")
+        return self.render("base.html", status_code=403, bad=True, message=message, back=back)
 
     def when(self, moment: datetime | str | None, short: bool = False) -> str:
         """A time in the checkpoint's zone and the page's language."""
@@ -84,7 +105,8 @@ class Page:
         """The template in the page's language."""
         body = environment(self.lang).get_template(template).render(
             lang=self.lang, languages=LANGUAGES, checkpoint=self.queue.config.name,
-            when=self.when, categories=list(Category), **_names(self.lang), **context,
+            when=self.when, categories=list(Category), form_token=self.form_token,
+            **_names(self.lang), **context,
         )  # fmt: skip
         response = HTMLResponse(body, status_code=status_code)
         self._finish(response)
@@ -98,9 +120,10 @@ class Page:
         return response
 
     def _finish(self, response: Response) -> None:
-        # The booking reference is in the URL: it must not leak to other sites.
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Frame-Options"] = "DENY"
+        if self._nonce is not None and self._nonce != self.request.cookies.get(forms.COOKIE):
+            production = runtime_of(self.request).settings.env == "production"
+            response.set_cookie(forms.COOKIE, self._nonce, httponly=True, samesite="strict",
+                                secure=production)  # fmt: skip
         if self.set_cookie:
             response.set_cookie("lang", self.lang, max_age=365 * 86400, samesite="lax")
 

@@ -2,7 +2,9 @@
 
 Server-rendered HTML (Jinja2), plain forms, no JavaScript: a cheap phone on a weak
 signal gets a page it can use.  Pages that change refresh themselves with a meta tag;
-every refusal re-renders the form with the message beside the field at fault.
+every refusal re-renders the form with the message beside the field at fault.  Every
+form carries the CSRF value of :mod:`hub.web.forms`, and every post counts against the
+booking limits per client address (and per phone) that the API has too.
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from hub.api.deps import runtime_of
+from hub.api.deps import client_of, runtime_of
 from hub.queue import views
 from hub.queue.journal import booking_id
 from hub.queue.plates import booking_plate
 from hub.queue.policy import Category, State
 from hub.queue.records import NotFound, QueueError, RateLimited
 from hub.queue.service import clean_reference
-from hub.web.page import Lang, LangCookie, Page, bad_request, form_errors, message_of
+from hub.web.page import Csrf, Lang, LangCookie, Page, bad_request, form_errors, message_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -84,11 +86,14 @@ def book_submit(
     trailer_country: Annotated[str, Form()] = "KZ",
     trailer2: Annotated[str, Form()] = "",
     trailer2_country: Annotated[str, Form()] = "KZ",
+    csrf: Csrf = "",
     lang: Lang = None,
     lang_cookie: LangCookie = None,
 ) -> Response:
     """Hold the slot, then ask for the driver's details."""
     page = Page(request, lang, lang_cookie)
+    if (refused := page.forged(csrf, "/book")) is not None:
+        return refused
     form = {"direction": direction, "category": category, "day": day, "hour": int(hour or 0),
             "tractor": tractor, "tractor_country": tractor_country, "trailer": trailer,
             "trailer_country": trailer_country, "trailer2": trailer2,
@@ -153,11 +158,14 @@ def details_submit(
     driver_name: Annotated[str, Form()],
     phone: Annotated[str, Form()],
     carrier: Annotated[str, Form()] = "",
+    csrf: Csrf = "",
     lang: Lang = None,
     lang_cookie: LangCookie = None,
 ) -> Response:
     """Complete the booking; show its reference."""
     page = Page(request, lang, lang_cookie)
+    if (refused := page.forged(csrf, f"/book/{reference}")) is not None:
+        return refused
     form = {"driver_name": driver_name, "phone": phone, "carrier": carrier}
     try:
         _limit(page, phone)
@@ -194,11 +202,15 @@ def _status(page: Page, reference: str, message: str | None, bad: bool, code: in
 
 @router.post("/b/{reference}/cancel", response_class=HTMLResponse)
 def cancel_submit(
-    request: Request, reference: str, lang: Lang = None, lang_cookie: LangCookie = None
-) -> Response:
+    request: Request, reference: str, csrf: Csrf = "", lang: Lang = None,
+    lang_cookie: LangCookie = None,
+) -> Response:  # fmt: skip
     """Cancel the booking."""
     page = Page(request, lang, lang_cookie)
+    if (refused := page.forged(csrf, f"/b/{reference}")) is not None:
+        return refused
     try:
+        _limit(page, None)
         page.queue.cancel(reference)
     except QueueError as exc:
         return _status(page, reference, message_of(exc, page.gettext), True, exc.status)
@@ -211,12 +223,16 @@ def reschedule_submit(
     reference: str,
     day: Annotated[str, Form()],
     hour: Annotated[str, Form()],
+    csrf: Csrf = "",
     lang: Lang = None,
     lang_cookie: LangCookie = None,
 ) -> Response:
     """Move the booking to another hour."""
     page = Page(request, lang, lang_cookie)
+    if (refused := page.forged(csrf, f"/b/{reference}")) is not None:
+        return refused
     try:
+        _limit(page, None)
         page.queue.reschedule(reference, page.local_slot(day, hour))
     except QueueError as exc:
         return _status(page, reference, message_of(exc, page.gettext), True, exc.status)
@@ -225,6 +241,6 @@ def reschedule_submit(
 
 def _limit(page: Page, phone: str | None) -> None:
     limiter = runtime_of(page.request).limiter
-    client = page.request.client.host if page.request.client else "?"
+    client = client_of(page.request)
     if not limiter.allow_client(client) or (phone and not limiter.allow_phone(phone)):
         raise RateLimited(page.gettext("Too many requests. Wait a minute and try again."))

@@ -43,11 +43,43 @@ def test_sessions_open_expire_and_close(tmp_path: Path) -> None:
             login(queue, "aidana", "wrong horse!", NOW, 12)
         token, session = login(queue, "aidana", "correct horse", NOW, 12)
         assert session.role is Role.OPERATOR and len(session.csrf) > 20
-        assert session_of(queue, token, NOW + timedelta(hours=11)) == session
-        assert session_of(queue, token, NOW + timedelta(hours=13)) is None
-        assert session_of(queue, "forged", NOW) is None
+        day = 24 * 60  # no idle limit to speak of: this is the absolute one
+        assert session_of(queue, token, NOW + timedelta(hours=11), day) == session
+        assert session_of(queue, token, NOW + timedelta(hours=13), day) is None
+        assert session_of(queue, "forged", NOW, day) is None
         logout(queue, token)
-        assert session_of(queue, token, NOW) is None
+        assert session_of(queue, token, NOW, day) is None
+
+
+def test_an_idle_session_closes_and_one_in_use_stays_open(tmp_path: Path) -> None:
+    with Store(tmp_path / "hub.db") as store:
+        queue = QueueStore(store)
+        queue.add_user("aidana", hash_password("correct horse"), "officer", "-")
+        idle, _ = login(queue, "aidana", "correct horse", NOW, 12)
+        busy, _ = login(queue, "aidana", "correct horse", NOW, 12)
+        for minutes in (20, 40, 60, 80):  # used every 20 minutes: never 30 idle
+            assert session_of(queue, busy, NOW + timedelta(minutes=minutes), 30) is not None
+        assert session_of(queue, idle, NOW + timedelta(minutes=29), 30) is not None
+        assert session_of(queue, idle, NOW + timedelta(minutes=29 + 31), 30) is None
+        # Walked away from the terminal: 31 minutes after the last use it is closed.
+        assert session_of(queue, busy, NOW + timedelta(minutes=111), 30) is None
+
+
+def test_last_use_is_written_at_most_once_a_minute(tmp_path: Path) -> None:
+    with Store(tmp_path / "hub.db") as store:
+        queue = QueueStore(store)
+        queue.add_user("aidana", hash_password("correct horse"), "officer", "-")
+        token, _ = login(queue, "aidana", "correct horse", NOW, 12)
+
+        def last_seen() -> str:
+            found = queue.session(hashlib.sha256(token.encode()).hexdigest(), "2000", "2000")
+            assert found is not None
+            return found[3]
+
+        session_of(queue, token, NOW + timedelta(seconds=59), 30)
+        assert last_seen() == "2026-11-21T08:00:00.000Z"  # no write for a minute
+        session_of(queue, token, NOW + timedelta(seconds=61), 30)
+        assert last_seen() == "2026-11-21T08:01:01.000Z"
 
 
 # scrypt$N$r$p$salt$hash of "correct horse" with a zero salt, as the earlier hub stored it.

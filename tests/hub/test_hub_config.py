@@ -80,10 +80,29 @@ def test_production_refuses_plain_mqtt_default_password_and_missing_keys(tmp_pat
     with pytest.raises(ConfigError, match="witness_key_file is not set"):
         load_settings(path, journal_key="j" * 32, log_key_file=tmp_path / "log.key",
                       witness_for=[NEIGHBOUR], **tls)  # fmt: skip
+    with pytest.raises(ConfigError, match="form_secret is unset"):
+        load_settings(path, journal_key="j" * 32, log_key_file=tmp_path / "log.key", **tls)
     s = load_settings(path, mqtt_password="k3-long-random", journal_key="j" * 32,
-                      log_key_file=tmp_path / "log.key", **tls)  # fmt: skip
-    assert s.production_problems() == []
+                      log_key_file=tmp_path / "log.key", form_secret="f" * 32, **tls)  # fmt: skip
+    assert s.production_problems() == [] and s.web_problems() == []
     assert "k3-long" not in repr(s) and "jjjj" not in repr(s)  # secrets are not printed
+    assert "ffff" not in repr(s)
+
+
+@pytest.mark.parametrize("secret", [None, "changeme", "f" * 31])
+def test_production_refuses_a_missing_short_or_default_form_secret(
+    tmp_path: Path, secret: str | None
+) -> None:
+    fit = {"env": "production", "mqtt_tls_ca_file": tmp_path / "ca.crt",
+           "mqtt_tls_cert_file": tmp_path / "hub.crt", "mqtt_tls_key_file": tmp_path / "hub.key",
+           "log_key_file": tmp_path / "log.key"}  # fmt: skip
+    with pytest.raises(ConfigError, match="form_secret is unset or shorter than 32") as refused:
+        load_settings(journal_key="j" * 32, form_secret=secret, **fit)
+    assert "journal_key" not in str(refused.value)  # only what is wrong
+    # With another secret missing too, one error names both.
+    with pytest.raises(ConfigError, match=r"journal_key is unset.*; form_secret is unset"):
+        load_settings(form_secret=secret, **fit)
+    assert load_settings(form_secret=secret).env == "development"  # development makes one
 
 
 def test_example_config_loads_and_covers_every_documented_key(tmp_path: Path) -> None:

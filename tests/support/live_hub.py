@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -18,15 +19,16 @@ from shekara.localbroker import free_port
 
 @contextmanager
 def live_hub(
-    settings: HubSettings, clock: Callable[[], datetime], start_worker: bool = False
-) -> Iterator[tuple[str, FastAPI]]:
+    settings: HubSettings, clock: Callable[[], datetime], start_worker: bool = False,
+    **uvicorn_options: Any,
+) -> Iterator[tuple[str, FastAPI]]:  # fmt: skip
     """(base URL, app) of a hub serving HTTP until the block ends; with ``start_worker``
-    also its MQTT worker and feeders (``settings`` then name a broker)."""
+    also its MQTT worker and feeders (``settings`` then name a broker).  ``uvicorn_options``
+    go to uvicorn.Config (e.g. its logging)."""
     app = create_app(settings, start_worker=start_worker, clock=clock)
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
+    options = {"log_level": "warning", "lifespan": "on", **uvicorn_options}
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

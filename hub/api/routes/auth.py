@@ -6,14 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Cookie, HTTPException, Response, status
 
-from hub.api.deps import QueueDep, SettingsDep
+from hub.api.deps import LoginLimit, QueueDep, SettingsDep
 from hub.api.queue_schemas import LoginIn, LoginOut
 from hub.auth import COOKIE, AuthError, login, logout
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/login", response_model=LoginOut)
+# Rate-limited per client address on top of the per-account lockout: that one stops
+# guessing one officer's password, this one a sweep of one password over every name.
+@router.post("/login", response_model=LoginOut, dependencies=[LoginLimit])
 def log_in(body: LoginIn, response: Response, queue: QueueDep, settings: SettingsDep) -> LoginOut:
     """Open a session: an httponly cookie, and a CSRF token to echo on changes."""
     try:

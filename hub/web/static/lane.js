@@ -89,6 +89,8 @@
       headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
       body: JSON.stringify({action: e.submitter.value, seals: data.get("seals"), remarks: data.get("remarks")}),
     });
+    // The login closed (idle or expired): log in again rather than fail here for good.
+    if (response.status === 401) { window.location.assign("/login"); return; }
     const answer = await response.json();
     result.textContent = response.ok ? L.saved + " (" + answer.queue + ")" : L.failed + ": " + (answer.detail || response.status);
     result.className = response.ok ? "notice" : "notice bad";

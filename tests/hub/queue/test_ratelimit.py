@@ -24,3 +24,13 @@ def test_silent_keys_are_forgotten() -> None:
     now[0] = 200.0
     limiter.allow("late")
     assert set(limiter._hits) == {"late"}
+
+
+def test_logins_have_their_own_limit_and_window_per_address() -> None:
+    now = [0.0]
+    limiter = RateLimiter(20, clock=lambda: now[0])
+    assert [limiter.allow_login("10.0.0.7", 2) for _ in range(3)] == [True, True, False]
+    assert limiter.allow_client("10.0.0.7")  # bookings from that address: their own count
+    assert limiter.allow_login("10.0.0.8", 2)
+    now[0] = 60.0
+    assert limiter.allow_login("10.0.0.7", 2)

@@ -92,3 +92,47 @@ def test_the_board_shows_the_call_after_an_officer_calls(
     row = board.locator("tr.called").first
     assert "777KZA02" in row.inner_text() and "entry-1" in row.inner_text()
     assert queue.status(reference).booking.state.value == "called"
+
+
+# Registered before any page script: what the browser reports of the policy it enforces.
+WATCH_CSP = """window.__csp = [];
+document.addEventListener("securitypolicyviolation",
+  e => window.__csp.push(e.violatedDirective + " " + e.blockedURI));"""
+
+
+def test_no_page_breaks_its_content_security_policy(
+    hub: tuple[str, QueueService], browser: Browser
+) -> None:
+    url, queue = hub
+    reference, _ = queue.book("kz-tm", Category.GENERAL, START.replace(hour=8),
+                              ("777KZA02", "KZ"), [], "Aidos", "+77015550101", "")  # fmt: skip
+    context = browser.new_context()
+    context.add_init_script(WATCH_CSP)
+    page = context.new_page()
+    errors: list[str] = []  # the console's, and scripts' uncaught exceptions
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    def visit(path: str) -> None:
+        page.goto(f"{url}{path}")
+        page.wait_for_timeout(200)  # a violation report is an event after the load
+        assert page.evaluate("window.__csp") == [], path
+
+    for path in ("/", "/board", "/book", f"/b/{reference}", "/verify", "/carrier", "/login"):
+        visit(f"{path}?lang=en")
+    page.fill("input[name=username]", "officer1")
+    page.fill("input[name=password]", "long enough pw")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/officer*")
+    # The console, whose log-out button used to be styled inline; the live lane (its
+    # script, its JSON labels, the event stream); search.
+    for path in ("/officer", "/officer/lanes/entry-1", "/officer/search?q=777KZA"):
+        visit(path)
+    assert [e for e in errors if "favicon" not in e and "404" not in e] == []  # none has one
+    # And the policy bites: a script slipped into the page does not run, and is reported.
+    page.evaluate("""() => { const s = document.createElement("script");
+        s.textContent = "window.__ran = true"; document.body.append(s); }""")
+    page.wait_for_function("window.__csp.length > 0")
+    assert page.evaluate("window.__ran === undefined")
+    assert page.evaluate("window.__csp")[0].startswith("script-src")
+    assert any("Content Security Policy" in e for e in errors)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from form_helpers import form_token, post_form
 from notify_helpers import notification
 
 from hub.notify.desk import new_token, token_hash
@@ -24,8 +25,8 @@ def carrier(web: TestClient) -> str:
     runtime: HubRuntime = web.app.state.hub  # type: ignore[attr-defined]
     token = new_token()
     runtime.notify.store.add_token(token_hash(token), "KZ-CARRIER-1", "-")
-    assert web.post("/carrier/login", data={"token": "nonsense"}).status_code == 401
-    signed = web.post("/carrier/login", data={"token": token}, follow_redirects=False)
+    assert post_form(web, "/carrier/login", {"token": "nonsense"}).status_code == 401
+    signed = post_form(web, "/carrier/login", {"token": token}, follow_redirects=False)
     assert signed.status_code == 303 and "httponly" in signed.headers["set-cookie"].lower()
     page = web.get("/carrier?lang=en")
     found = re.search(r'name="csrf" value="([^"]+)"', page.text)
@@ -81,3 +82,17 @@ def test_a_json_file_through_the_form(web: TestClient, carrier: str) -> None:
     assert sent.status_code == 201, sent.text
     broken = {"file": ("n.json", b"{oops", "application/json")}
     assert web.post("/carrier/notify", data={"csrf": carrier}, files=broken).status_code == 400
+
+
+def test_sign_ins_from_one_address_are_limited(web: TestClient) -> None:
+    runtime: HubRuntime = web.app.state.hub  # type: ignore[attr-defined]
+    token = new_token()
+    runtime.notify.store.add_token(token_hash(token), "KZ-CARRIER-1", "-")
+    csrf = form_token(web, "/carrier")
+    guesses = [web.post("/carrier/login", data={"token": new_token(), "csrf": csrf}).status_code
+               for _ in range(10)]  # fmt: skip
+    assert guesses == [401] * 10
+    limited = web.post("/carrier/login?lang=en", data={"token": token, "csrf": csrf})
+    assert limited.status_code == 429 and limited.headers["retry-after"] == "60"
+    assert "Too many requests. Wait a minute and try again." in limited.text
+    assert "shekara_carrier" not in web.cookies

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from form_helpers import post_form
 from queue_helpers import Clock, password_hash
 from terminal_helpers import hub_runtime, officer_login, truck_at_entry
 
@@ -66,11 +67,11 @@ def test_the_verify_page_says_verified_or_why_not(
 ) -> None:
     cert_id = _released(api)
     text = api.get(f"/api/certificates/{cert_id}").text
-    good = api.post(f"/verify?lang={lang}", data={"bundle": text})
+    good = post_form(api, f"/verify?lang={lang}", {"bundle": text})
     assert good.status_code == 200 and verified in good.text and cert_id in good.text
     value = json.loads(text)
     value["body"]["vehicle"]["tractor"] = "999ZZZ02"
-    bad = api.post(f"/verify?lang={lang}", data={"bundle": json.dumps(value)})
+    bad = post_form(api, f"/verify?lang={lang}", {"bundle": json.dumps(value)})
     assert bad.status_code == 422 and changed in bad.text
     assert 'data-reason="body_hash_mismatch"' in bad.text and "999ZZZ02" not in bad.text.split(
         "<textarea")[0]  # fmt: skip
@@ -80,11 +81,11 @@ def test_a_scanned_url_finds_the_certificate_by_its_digest(api: TestClient) -> N
     cert_id = _released(api)
     digest = json.loads(api.get(f"/api/certificates/{cert_id}").text)["body_sha256"]
     scanned = f"http://127.0.0.1:8080/verify?leaf={digest}"
-    moved = api.post("/verify?lang=en", data={"bundle": scanned}, follow_redirects=False)
+    moved = post_form(api, "/verify?lang=en", {"bundle": scanned}, follow_redirects=False)
     assert moved.status_code == 303 and f"/verify?leaf={digest}" in moved.headers["location"]
     found = api.get(f"/verify?leaf={digest}&lang=en")
     assert found.status_code == 200 and 'data-reason="verified"' in found.text
     unknown = api.get(f"/verify?leaf={'0' * 64}&lang=en")
     assert unknown.status_code == 404 and "This hub holds no such certificate." in unknown.text
-    garbage = api.post("/verify?lang=en", data={"bundle": "not a bundle"})
+    garbage = post_form(api, "/verify?lang=en", {"bundle": "not a bundle"})
     assert garbage.status_code == 422 and "the bundle is malformed" in garbage.text

@@ -14,6 +14,7 @@ import httpx2
 import pytest
 import zxingcpp
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from form_helpers import post_form
 from hub_support import passage_body, register
 from live_hub import live_hub
 from mqtt_helpers import TestClientMQTT, wait_until
@@ -132,7 +133,7 @@ def test_release_issue_download_verify_print_scan(
     assert scanned.body == bundle.body, (scanned.body, bundle.body)
     assert scanned.proof == bundle.proof, (scanned.proof, bundle.proof)
     assert found[0].text == bundle.to_json(ascii_only=True)
-    with live_hub(tm, Clock(START)) as (tm_url, _):
-        page_text = httpx2.post(f"{tm_url}/verify?lang=en", data={"bundle": found[0].text}).text
+    with live_hub(tm, Clock(START)) as (tm_url, _), httpx2.Client(base_url=tm_url) as http:
+        page_text = post_form(http, "/verify?lang=en", {"bundle": found[0].text}).text
     assert "Verified: signed by the issuing log and included in it." in page_text
     assert "<code>shekara.garabogaz/log/witness</code>" in page_text

@@ -6,6 +6,7 @@ import json
 import re
 
 from fastapi.testclient import TestClient
+from form_helpers import post_form
 from notify_helpers import CONTAINER, notification
 
 from hub.notify.model import NotificationIn
@@ -13,7 +14,7 @@ from hub.runtime import HubRuntime
 
 
 def _login(web: TestClient) -> None:
-    web.post("/login", data={"username": "officer1", "password": "long enough pw"})
+    post_form(web, "/login", {"username": "officer1", "password": "long enough pw"})
 
 
 def test_the_pages_need_a_login(web: TestClient) -> None:

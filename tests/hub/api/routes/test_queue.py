@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -98,3 +99,14 @@ def test_slots_stats_board_and_journal_are_public(api: TestClient) -> None:
     assert [e["kind"] for e in entries] == ["policy", "booked"]
     verdict = api.get("/api/queue/journal/verify").json()
     assert verdict["ok"] and verdict["entries"] == 2
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain"])
+def test_a_booking_posted_by_a_form_of_another_site_is_refused(
+    api: TestClient, content_type: str
+) -> None:
+    # An HTML form elsewhere can send JSON-looking text with these types, no preflight.
+    sent = api.post("/api/queue/bookings", content=json.dumps(booking()),
+                    headers={"Content-Type": content_type})  # fmt: skip
+    assert sent.status_code == 422
+    assert api.get("/api/queue/journal").json()[-1]["kind"] == "policy"  # nothing booked

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from edge import rotation
 from edge.capture import Frame, FrameSource
 from edge.config import BarcodeConfig, DeviceConfig
 from edge.outbox import Outbox
@@ -79,6 +80,7 @@ class Agent:
             self.outbox, key, config.address, config.mqtt,
             evidence_folder(config) if config.plates.enabled else None,
         )  # fmt: skip
+        self._switch_key()
         cam = config.camera
         self.source = FrameSource(
             cam.source,
@@ -173,8 +175,17 @@ class Agent:
             "cpu_temp_c": _cpu_temperature(),
         }
 
+    def _switch_key(self) -> None:
+        try:
+            if new_key := rotation.switch_if_due(self.config.key_file, self.outbox):
+                self.publisher.key = new_key
+                self.publisher.wake()
+        except Exception:  # a bad .next file must not stop the lane; the old key still signs
+            log.exception("key rotation failed")
+
     def _heartbeat(self, now: float) -> None:
         self._next_heartbeat = now + self.config.status.heartbeat_s
+        self._switch_key()
         try:
             self.outbox.append(
                 wire.EventType.DEVICE_STATUS, self.status_body(now), wire.utc_timestamp()

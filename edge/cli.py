@@ -1,4 +1,4 @@
-"""``shekara-edge``: run the agent, make a device key, scan images, check a config."""
+"""``shekara-edge``: run the agent, enrol, make or rotate a key, scan images, check a config."""
 
 from __future__ import annotations
 
@@ -37,6 +37,22 @@ def build_parser() -> argparse.ArgumentParser:
     keygen = sub.add_parser("keygen", help="write an Ed25519 device key pair")
     keygen.add_argument("--out", type=Path, required=True, help="private key path (mode 0600)")
     keygen.add_argument("--force", action="store_true", help="overwrite an existing key")
+
+    enrol = sub.add_parser(
+        "enrol", help="make the device's keys, ask the hub to enrol it, wait for the operator"
+    )
+    enrol.add_argument("--config", type=Path, required=True, help="device config (TOML)")
+    enrol.add_argument("--hub", required=True, help="hub base URL, e.g. https://hub.local:8000")
+    enrol.add_argument("--hub-ca", type=Path, help="CA file to trust for the hub's HTTPS")
+    enrol.add_argument(
+        "--wait", type=float, default=600, help="seconds to wait for the decision (default 600)"
+    )
+    enrol.add_argument("--poll", type=float, default=5, help="seconds between polls (default 5)")
+
+    rotate = sub.add_parser(
+        "rotate-key", help="make a new signing key; the running agent switches to it"
+    )
+    rotate.add_argument("--config", type=Path, required=True, help="device config (TOML)")
 
     scan = sub.add_parser("scan", help="read barcodes and licence plates in image files")
     scan.add_argument("images", nargs="+", help="image files")
@@ -79,6 +95,26 @@ def _keygen(args: argparse.Namespace) -> int:
     return 0
 
 
+def _enrol(args: argparse.Namespace) -> int:
+    from edge import enrol_client
+    from edge.config import load_config
+
+    client = enrol_client.HubClient(args.hub, args.hub_ca)
+    return enrol_client.run(load_config(args.config), client, wait_s=args.wait, poll_s=args.poll)
+
+
+def _rotate_key(args: argparse.Namespace) -> int:
+    from edge import rotation
+    from edge.config import load_config
+
+    config = load_config(args.config)
+    key = rotation.prepare(config.key_file)
+    print(f"new key: {rotation.next_key_path(config.key_file)} (key id {key_id(key.public_key())})")
+    print(f"the running agent signs with it from its next heartbeat "
+          f"(within {config.status.heartbeat_s:g} s), or at its next start")  # fmt: skip
+    return 0
+
+
 def _scan(args: argparse.Namespace) -> int:
     from edge.scan import run_scan
 
@@ -102,7 +138,10 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    handlers = {"run": _run, "keygen": _keygen, "scan": _scan, "config": _config_check}
+    handlers = {
+        "run": _run, "keygen": _keygen, "enrol": _enrol, "rotate-key": _rotate_key,
+        "scan": _scan, "config": _config_check,
+    }  # fmt: skip
     try:
         return handlers[args.command](args)
     except ShekaraError as exc:

@@ -5,7 +5,8 @@ One SQLite file (WAL, ``synchronous=FULL`` so a power cut loses no committed eve
 * ``outbox``  events not yet acknowledged by the broker, by ``seq``;
 * ``sent``    acknowledged events, kept (up to ``keep_sent``) so the hub can ask for a
               gap to be resent when something downstream of the broker lost them;
-* ``state``   the chain head (last seq, last event hash) and the connection session.
+* ``state``   the chain head (last seq, last event hash), the connection session and
+              the key id of the last rotation (``rotated_to``).
 
 Assigning ``seq``/``prev_hash`` and inserting the row happen in one transaction, so a
 SIGKILL at any point leaves the chain continuous.
@@ -26,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from shekara import wire
 from shekara.ids import new_ulid
+from shekara.keys import key_id
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +118,36 @@ class Outbox:
                 self._set_state({"last_seq": seq, "last_hash": prev})
             self._last_seq, self._last_hash = seq, prev
             return events
+
+    @property
+    def rotated_to(self) -> str | None:
+        """Key id of the last rotation committed here (it may not be on disk yet)."""
+        value = self._state("rotated_to", "")
+        return value or None
+
+    def rotate(self, new_key: Ed25519PrivateKey) -> dict[str, Any]:
+        """Commit a ``device.key_rotated`` event signed by the current key, then sign with
+        ``new_key``; both in one transaction with the chain head, so a crash cannot leave
+        events signed by a key the hub has not been told of."""
+        with self._lock:
+            seq = self._last_seq + 1
+            old_id = key_id(self.key.public_key())
+            body = wire.rotation_body(new_key, self.address.device, seq, old_id)
+            event = wire.make_event(
+                self.key, self.address, seq=seq, prev_hash=self._last_hash,
+                event_type=wire.EventType.DEVICE_KEY_ROTATED, body=body,
+                captured_at=wire.utc_timestamp(), event_id=new_ulid(),
+            )  # fmt: skip
+            digest = wire.event_hash(event)
+            with self.db.conn:
+                self.db.table("outbox").insert({"seq": seq, "event_id": event["event_id"],
+                                                "payload": wire.encode(event),
+                                                "at": wire.utc_timestamp()})  # fmt: skip
+                self._set_state({"last_seq": seq, "last_hash": digest,
+                                 "rotated_to": body["key_id"]})  # fmt: skip
+            self._last_seq, self._last_hash, self.key = seq, digest, new_key
+        log.info("key rotated from %s to %s at seq %d", old_id, body["key_id"], seq)
+        return event
 
     def pending(self, after_seq: int, limit: int) -> list[Pending]:
         """Unacknowledged events with seq > ``after_seq``, oldest first."""

@@ -1,4 +1,4 @@
-"""``shekara-hub device revoke|audit`` and ``shekara-hub broker acl``: the device lifecycle."""
+"""``shekara-hub device revoke|audit|enrolments|approve|reject`` and ``broker acl``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 
 from hub.config import HubSettings
+from hub.enrolment import EnrolmentDesk
 from hub.lifecycle import DeviceAdmin
 from hub.store import Store
 from hub.store.device_sql import DeviceTables
@@ -25,6 +26,20 @@ def add_device_actions(
     revoke.add_argument("device_id", help="device id")
     revoke.add_argument("--reason", required=True, help="why (kept in the audit log)")
     config_option(revoke)
+    pending = dsub.add_parser("enrolments", help="list enrolment requests (newest first)")
+    pending.add_argument(
+        "--state", choices=("pending", "approved", "rejected"), help="only requests in this state"
+    )
+    config_option(pending)
+    approve = dsub.add_parser(
+        "approve", help="enrol the device whose screen shows CODE: register it, issue its cert"
+    )
+    approve.add_argument("code", help="enrolment code, e.g. 7K3QP-M2X9D")
+    config_option(approve)
+    reject = dsub.add_parser("reject", help="refuse an enrolment request")
+    reject.add_argument("code", help="enrolment code")
+    reject.add_argument("--reason", required=True, help="why (the device is told)")
+    config_option(reject)
     audit = dsub.add_parser("audit", help="print the device lifecycle audit log (JSON lines)")
     audit.add_argument("--after", type=int, default=0, help="entries after this id")
     config_option(audit)
@@ -44,6 +59,28 @@ def add_broker_commands(
     config_option(acl)
 
 
+ENROLMENT_ACTIONS = ("enrolments", "approve", "reject")
+ACTIONS = ("revoke", "audit", *ENROLMENT_ACTIONS)  # the ``device`` actions run here
+
+
+def _enrolment(args: argparse.Namespace, desk: EnrolmentDesk) -> int:
+    actor = f"cli:{getpass.getuser()}"
+    if args.device_command == "enrolments":
+        for e in desk.tables.list(args.state):
+            print(f"{e.code}  {e.state:<8}  {e.device_id} at {e.checkpoint}/{e.lane}  "
+                  f"asked {e.requested_at} from {e.requested_from}")  # fmt: skip
+        return 0
+    if args.device_command == "reject":
+        done = desk.reject(args.code, actor, args.reason)
+        print(f"rejected {done.code} ({done.device_id})")
+        return 0
+    done = desk.approve(args.code, actor)
+    print(f"enrolled {done.device_id} at {done.checkpoint}/{done.lane}")
+    missing = f"none: no ca.key in pki_dir; issue one with shekara-pki device {done.device_id}"
+    print(f"certificate fingerprint: {done.fingerprint or missing}")
+    return 0
+
+
 def run(args: argparse.Namespace, settings: Callable[[argparse.Namespace], HubSettings]) -> int:
     """Run ``device revoke|audit`` or ``broker acl``."""
     hub = settings(args)
@@ -59,6 +96,8 @@ def run(args: argparse.Namespace, settings: Callable[[argparse.Namespace], HubSe
             for entry in DeviceTables(store).audit_log(args.after, limit=1_000_000):
                 print(json.dumps(asdict(entry), ensure_ascii=False))
             return 0
+        if args.device_command in ENROLMENT_ACTIONS:
+            return _enrolment(args, EnrolmentDesk(store, hub))
         revoked = admin.revoke(args.device_id, args.reason, f"cli:{getpass.getuser()}")
     print(f"revoked {revoked.device_id} at {revoked.revoked_at}")
     return 0

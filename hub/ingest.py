@@ -26,6 +26,7 @@ from hub.outcome import Counters, Kind, Outcome, Reason, Rejected
 from hub.registry import KnownDevice, Registry
 from hub.store import (
     ChainLink,
+    DeviceKey,
     DeviceUpdate,
     Gap,
     NewDeadLetter,
@@ -181,7 +182,7 @@ class Ingestor:
         try:
             env, data = wire.parse_envelope(m.payload)
             known = self.devices.lookup(address, env.address)
-            event_hash = hashlib.sha256(known.verify(wire.EVENT_DOMAIN, data)).hexdigest()
+            event_hash = hashlib.sha256(known.verify(wire.EVENT_DOMAIN, data, env.seq)).hexdigest()
         except WireError as exc:
             raise Rejected(exc.reason, str(exc)) from None
         ledger = known.ledger
@@ -199,7 +200,22 @@ class Ingestor:
                 )
             log.warning("seq %d of %s is marked stored but not found", env.seq, known.device_id)
         self._check_chain(known, env, event_hash, position)
+        if env.type == wire.EventType.DEVICE_KEY_ROTATED:
+            self._rotate(known, env, batch, m.received_at)
         return self._accept(m, known, env, data, event_hash, batch)
+
+    def _rotate(
+        self, known: KnownDevice, env: wire.Envelope, batch: WriteBatch, received_at: float
+    ) -> None:
+        """Take the new key (the event itself was signed by the old one)."""
+        try:
+            key = known.rotate(env.body, env.seq)
+        except WireError as exc:
+            raise Rejected(exc.reason, str(exc)) from None
+        batch.keys.append(DeviceKey(known.device_id, key.key_id, env.body["public_key"],
+                                    key.from_seq, _timestamp(received_at)))  # fmt: skip
+        log.info("device %s rotated to key %s from seq %d", known.device_id, key.key_id,
+                 key.from_seq)  # fmt: skip
 
     def _evidence(self, m: Message, address: wire.Address, batch: WriteBatch) -> Outcome:
         """Keep a crop whose SHA-256 a signed passage of the same device names."""
@@ -294,7 +310,8 @@ class Ingestor:
             pres, data = wire.parse_presence(m.payload)
             claimed = wire.Address(pres.checkpoint, pres.lane, pres.device_id)
             known = self.devices.lookup(address, claimed)
-            known.verify(wire.PRESENCE_DOMAIN, data)
+            # Signed by the key that signs the device's next event.
+            known.verify(wire.PRESENCE_DOMAIN, data, pres.last_seq + 1)
         except WireError as exc:
             raise Rejected(exc.reason, str(exc)) from None
         # Within a session the will (offline) comes after the birth, so order by

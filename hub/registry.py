@@ -1,4 +1,4 @@
-"""The registered devices as the pipeline needs them: key, place, chain, presence.
+"""The registered devices as the pipeline needs them: keys, place, chain, presence.
 
 Loaded from the store at start and kept in memory so that an event costs no SELECT;
 a device registered later (``shekara-hub device add`` writes the same database) is
@@ -21,13 +21,22 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from hub.ledger import Ledger
 from hub.outcome import Reason, Rejected
-from hub.store import Device, Store
+from hub.store import Device, DeviceKey, Store
 from hub.store.device_sql import DeviceTables, Revocation
 from shekara import wire
 from shekara.errors import BadSignature
 from shekara.keys import public_key_from_b64
 
 REVOCATION_CHECK_S = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """A device key and the first seq it signs."""
+
+    key_id: str
+    public_key: Ed25519PublicKey
+    from_seq: int
 
 
 @dataclass(slots=True)
@@ -37,23 +46,26 @@ class KnownDevice:
     device_id: str
     checkpoint: str
     lane: str
-    key_id: str
-    public_key: Ed25519PublicKey
+    keys: list[SigningKey]  # by from_seq; the last one signs from now on
     ledger: Ledger
     presence: tuple[int, int] | None  # (session, 0 online / 1 offline): the order of presence
 
     @classmethod
-    def of(cls, device: Device) -> KnownDevice:
-        """From the stored record."""
+    def of(cls, device: Device, keys: list[DeviceKey] | None = None) -> KnownDevice:
+        """From the stored record and the device's keys (its registered key alone if none)."""
         presence = None
         if device.session is not None:
             presence = (device.session, 0 if device.online else 1)
+        stored = keys or [
+            DeviceKey(device.device_id, device.key_id, device.public_key_b64, 1, device.added_at)
+        ]
+        signing = [SigningKey(k.key_id, public_key_from_b64(k.public_key_b64), k.from_seq)
+                   for k in stored]  # fmt: skip
         return cls(
             device_id=device.device_id,
             checkpoint=device.checkpoint,
             lane=device.lane,
-            key_id=device.key_id,
-            public_key=public_key_from_b64(device.public_key_b64),
+            keys=signing,
             ledger=Ledger(device.last_seq, device.last_hash, list(device.gaps)),
             presence=presence,
         )
@@ -63,24 +75,54 @@ class KnownDevice:
         """Where the device is registered."""
         return wire.Address(self.checkpoint, self.lane, self.device_id)
 
-    def verify(self, domain: bytes, data: dict[str, Any]) -> bytes:
-        """Check the signature; return the signing input (the chain hash covers it too).
+    @property
+    def key_id(self) -> str:
+        """The key the device signs with now."""
+        return self.keys[-1].key_id
+
+    def key_at(self, seq: int) -> SigningKey:
+        """The key that signs ``seq``: the last one whose ``from_seq`` is at most ``seq``."""
+        found = self.keys[0]
+        for key in self.keys:
+            if key.from_seq <= seq:
+                found = key
+        return found
+
+    def verify(self, domain: bytes, data: dict[str, Any], seq: int) -> bytes:
+        """Check the signature of the message at ``seq``; return its signing input.
 
         The same checks as :func:`shekara.wire.verify`, which would encode the message
-        canonically a second time for the hash.
+        canonically a second time for the hash.  Each key verifies only its own part
+        of the chain, so an old key cannot sign past the rotation that retired it.
         """
-        if data.get("key_id") != self.key_id:
+        key = self.key_at(seq)
+        if data.get("key_id") != key.key_id:
             raise BadSignature(
-                f"key_id {data.get('key_id')!r} is not the registered key {self.key_id}"
+                f"key_id {data.get('key_id')!r} is not the registered key {key.key_id} "
+                f"(the one that signs seq {seq})"
             )
         signed = wire.signing_input(domain, data)
         try:
-            self.public_key.verify(base64.b64decode(str(data["sig"]), validate=True), signed)
+            key.public_key.verify(base64.b64decode(str(data["sig"]), validate=True), signed)
         except (binascii.Error, InvalidSignature):
             raise BadSignature(
                 "Ed25519 signature does not verify over the canonical bytes"
             ) from None
         return signed
+
+    def rotate(self, body: dict[str, Any], seq: int) -> SigningKey:
+        """Take the new key of a verified ``device.key_rotated`` event at ``seq``."""
+        if seq < self.keys[-1].from_seq:
+            raise BadSignature(
+                f"key rotation at seq {seq} is older than the current key (from seq "
+                f"{self.keys[-1].from_seq})"
+            )
+        public = wire.verify_rotation(body, self.device_id, seq, self.key_at(seq).key_id)
+        if any(k.key_id == body["key_id"] for k in self.keys):
+            raise BadSignature(f"key rotation: key {body['key_id']} was used before")
+        key = SigningKey(str(body["key_id"]), public, seq + 1)
+        self.keys.append(key)
+        return key
 
 
 class Registry:
@@ -96,7 +138,10 @@ class Registry:
 
     def reload(self) -> None:
         """Forget everything and read every device back from the store."""
-        self._devices = {d.device_id: KnownDevice.of(d) for d in self.store.list_devices()}
+        keys = self._lifecycle.keys()
+        self._devices = {
+            d.device_id: KnownDevice.of(d, keys.get(d.device_id)) for d in self.store.list_devices()
+        }
         self.reread_revocations()
 
     def reread_revocations(self) -> None:
@@ -129,7 +174,8 @@ class Registry:
             device = self.store.get_device(topic.device)
             if device is None:
                 raise Rejected(Reason.UNKNOWN_DEVICE, f"device {topic.device!r} is not registered")
-            known = self._devices[device.device_id] = KnownDevice.of(device)
+            keys = self._lifecycle.keys().get(device.device_id)
+            known = self._devices[device.device_id] = KnownDevice.of(device, keys)
         if revoked := self.revocation(known.device_id):
             raise Rejected(
                 Reason.DEVICE_REVOKED,

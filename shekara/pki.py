@@ -64,7 +64,7 @@ def fingerprint(cert: x509.Certificate) -> str:
     return cert.fingerprint(hashes.SHA256()).hex()
 
 
-def common_name(cert: x509.Certificate) -> str:
+def common_name(cert: x509.Certificate | x509.CertificateSigningRequest) -> str:
     """The subject's CN: the identity Mosquitto uses as the user name."""
     found = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     if not found:

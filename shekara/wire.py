@@ -27,6 +27,15 @@ Each device's events form a hash chain::
 
 ``seq`` starts at 1 and grows by exactly one per event of a device, across restarts.
 
+Key rotation.  A ``device.key_rotated`` event at seq N, signed by the old key, names the
+new key; events from N+1 on are signed by the new one.  Its ``proof`` is the new key's
+signature over::
+
+    ROTATION_DOMAIN || JCS({"device_id", "seq": N, "key_id": new, "previous_key_id": old})
+    ROTATION_DOMAIN = b"shekara/v1/key-rotation\n"
+
+so an event of either key verifies for ever at its place in the chain (the overlap).
+
 Versioning: additive changes (a new optional field, a new event type) keep ``v: 1``;
 anything else is a new version with a new topic root and domain strings.
 """
@@ -52,18 +61,20 @@ from shekara.errors import (
     BadSignature,
     BadTopic,
     InvalidEnvelope,
+    KeyFileError,
     MalformedJSON,
     OversizedPayload,
     UnsupportedVersion,
 )
 from shekara.ids import ULID_PATTERN
-from shekara.keys import key_id
+from shekara.keys import key_id, public_key_b64, public_key_from_b64
 
 SCHEMA_VERSION = 1
 TOPIC_ROOT = "shekara/v1"
 MAX_PAYLOAD_BYTES = 64 * 1024
 EVENT_DOMAIN = b"shekara/v1/event\n"
 PRESENCE_DOMAIN = b"shekara/v1/presence\n"
+ROTATION_DOMAIN = b"shekara/v1/key-rotation\n"
 GENESIS_HASH = "0" * 64
 MAX_SEQ = jcs.MAX_SAFE_INTEGER
 
@@ -100,7 +111,7 @@ class Address:
     def __post_init__(self) -> None:
         for name in ("checkpoint", "lane", "device"):
             value = getattr(self, name)
-            if not _SEGMENT_RE.match(value):
+            if not _SEGMENT_RE.fullmatch(value):
                 raise BadTopic(f"{name} {value!r} must match {SEGMENT_PATTERN}")
 
     def topic(self, channel: Channel) -> str:
@@ -245,11 +256,28 @@ class VehiclePassage(_Body):
     evidence: Evidence | None = Field(description="The best crop, stored on the edge")
 
 
+class KeyRotation(_Body):
+    """``device.key_rotated``: from the next seq on, the device signs with a new key.
+
+    Signed, like every event, by the key it replaces; ``proof`` shows that the device
+    also holds the new one (:func:`rotation_statement`).
+    """
+
+    key_id: str = Field(pattern=KEY_ID_PATTERN, description="Key id of the new key")
+    public_key: str = Field(
+        pattern=r"^[A-Za-z0-9+/]{43}=$", description="base64 of the new raw Ed25519 public key"
+    )
+    proof: str = Field(
+        pattern=SIG_PATTERN, description="The new key's signature over the rotation statement"
+    )
+
+
 class EventType(StrEnum):
     """Event types of schema version 1."""
 
     BARCODE_READ = "barcode.read"
     DEVICE_STATUS = "device.status"
+    DEVICE_KEY_ROTATED = "device.key_rotated"  # added in 0.1: additive, still v1
     PLATE_READ = "plate.read"
     VEHICLE_PASSAGE = "vehicle.passage"
 
@@ -257,6 +285,7 @@ class EventType(StrEnum):
 BODY_MODELS: dict[str, type[_Body]] = {
     EventType.BARCODE_READ: BarcodeRead,
     EventType.DEVICE_STATUS: DeviceStatus,
+    EventType.DEVICE_KEY_ROTATED: KeyRotation,
     EventType.PLATE_READ: PlateRead,
     EventType.VEHICLE_PASSAGE: VehiclePassage,
 }
@@ -405,6 +434,46 @@ def make_event(
     return sign(EVENT_DOMAIN, message, private_key)
 
 
+def rotation_statement(device_id: str, seq: int, new_key_id: str, previous_key_id: str) -> bytes:
+    """What a rotation's ``proof`` signs: the device, the rotation's seq and both key ids."""
+    return ROTATION_DOMAIN + jcs.canonical_bytes(
+        {"device_id": device_id, "seq": seq, "key_id": new_key_id,
+         "previous_key_id": previous_key_id}
+    )  # fmt: skip
+
+
+def rotation_body(
+    new_key: Ed25519PrivateKey, device_id: str, seq: int, previous_key_id: str
+) -> dict[str, Any]:
+    """The body of a ``device.key_rotated`` event at ``seq``, proof included."""
+    public = new_key.public_key()
+    statement = rotation_statement(device_id, seq, key_id(public), previous_key_id)
+    return {
+        "key_id": key_id(public),
+        "public_key": public_key_b64(public),
+        "proof": base64.b64encode(new_key.sign(statement)).decode("ascii"),
+    }
+
+
+def verify_rotation(
+    body: dict[str, Any], device_id: str, seq: int, previous_key_id: str
+) -> Ed25519PublicKey:
+    """The new key of a validated rotation body; :class:`BadSignature` if its proof fails."""
+    try:
+        public = public_key_from_b64(str(body["public_key"]))
+        proof = base64.b64decode(str(body["proof"]), validate=True)
+    except (KeyFileError, binascii.Error, KeyError) as exc:
+        raise BadSignature(f"key rotation: unreadable new key or proof ({exc})") from None
+    if key_id(public) != body.get("key_id"):
+        raise BadSignature(f"key rotation: key_id {body.get('key_id')!r} is not the new key's")
+    statement = rotation_statement(device_id, seq, key_id(public), previous_key_id)
+    try:
+        public.verify(proof, statement)
+    except InvalidSignature:
+        raise BadSignature("key rotation: the new key's proof does not verify") from None
+    return public
+
+
 def encode(message: dict[str, Any]) -> bytes:
     """The payload published on the wire: the canonical JSON of the signed message."""
     return jcs.canonical_bytes(message)
@@ -431,6 +500,12 @@ def decode_json(payload: bytes) -> dict[str, Any]:
         raise MalformedJSON(f"payload is not UTF-8 at byte {exc.start}") from None
     except json.JSONDecodeError as exc:
         raise MalformedJSON(f"payload is not JSON: {exc.msg} at char {exc.pos}") from None
+    except RecursionError:
+        # 64 KiB of "[" nests far deeper than the C decoder's recursion guard allows.
+        raise MalformedJSON("payload nests arrays or objects too deeply") from None
+    except (ValueError, OverflowError) as exc:
+        # From parse_int: more digits than int() converts (4300), or beyond a double.
+        raise MalformedJSON(f"payload has an integer out of range: {exc}") from None
     if not isinstance(data, dict):
         raise MalformedJSON(f"payload is a JSON {type(data).__name__}, not an object")
     if "v" in data and data["v"] != SCHEMA_VERSION:
@@ -497,6 +572,7 @@ def json_schema() -> dict[str, Any]:
         "Command": Command,
         "body:barcode.read": BarcodeRead,
         "body:device.status": DeviceStatus,
+        "body:device.key_rotated": KeyRotation,
         "body:plate.read": PlateRead,
         "body:vehicle.passage": VehiclePassage,
     }

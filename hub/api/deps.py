@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Cookie, Depends, Header, HTTPException, Request, status
+from fastapi import Cookie, Depends, Header, HTTPException, Query, Request, status
+from fastapi import Path as PathParam
 
 from hub.api.writer import SerialWriter
 from hub.auth import COOKIE, Role, Session, session_of
 from hub.config import HubSettings
+from hub.enrolment import EnrolmentDesk
 from hub.notify.desk import NotifyDesk, token_hash
 from hub.queue.records import RateLimited
 from hub.queue.service import QueueService
@@ -72,11 +74,27 @@ def get_carrier(request: Request, authorization: Annotated[str | None, Header()]
     return carrier
 
 
+def client_of(request: Request) -> str:
+    """The client's address (behind a TLS proxy, the one uvicorn's proxy headers give)."""
+    return request.client.host if request.client else "?"
+
+
 async def client_limit(request: Request) -> None:
     """Refuse a client address over the booking rate limit (429)."""
-    client = request.client.host if request.client else "?"
-    if not runtime_of(request).limiter.allow_client(client):
+    if not runtime_of(request).limiter.allow_client(client_of(request)):
         raise RateLimited("too many requests from this address; wait a minute")
+
+
+def login_allowed(request: Request) -> bool:
+    """Count a login attempt (API or form) from the client's address; False over the limit."""
+    runtime = runtime_of(request)
+    return runtime.limiter.allow_login(client_of(request), runtime.settings.login_rate_per_minute)
+
+
+async def login_limit(request: Request) -> None:
+    """Refuse a client address over the login rate limit (429), before any password check."""
+    if not login_allowed(request):
+        raise RateLimited("too many login attempts from this address; wait a minute")
 
 
 def get_session(
@@ -84,7 +102,8 @@ def get_session(
 ) -> Session:
     """The logged-in officer or operator (401 without a live session)."""
     runtime = runtime_of(request)
-    session = session_of(runtime.queue.store, token, runtime.queue.now())
+    idle = runtime.settings.session_idle_minutes
+    session = session_of(runtime.queue.store, token, runtime.queue.now(), idle)
     if session is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "log in first")
     return session
@@ -126,7 +145,20 @@ async def admin_write(session: Annotated[Session, Depends(officer_write)]) -> Se
     return _at_least(session, Role.ADMIN)
 
 
+def get_enrolments(request: Request) -> EnrolmentDesk:
+    """Device enrolment and lifecycle actions on this hub's store and settings."""
+    runtime = runtime_of(request)
+    return EnrolmentDesk(runtime.store, runtime.settings, runtime.queue.now)
+
+
+# Larger integers do not fit an SQLite INTEGER; bounding them here makes such a
+# request a 422 instead of an OverflowError in the store.
+SQLITE_MAX_INT = 2**63 - 1
+After = Annotated[int, Query(ge=0, le=SQLITE_MAX_INT, description="Entries after this seq or id")]
+ArrivalId = Annotated[int, PathParam(ge=1, le=SQLITE_MAX_INT, description="Arrival id")]
+
 RuntimeDep = Annotated[HubRuntime, Depends(get_runtime)]
+EnrolmentDep = Annotated[EnrolmentDesk, Depends(get_enrolments)]
 QueueDep = Annotated[QueueService, Depends(get_queue)]
 WriterDep = Annotated[SerialWriter, Depends(get_writer)]
 NotifyDep = Annotated[NotifyDesk, Depends(get_notify)]
@@ -139,5 +171,6 @@ AdminDep = Annotated[Session, Depends(admin_read)]
 OperatorOnly = Depends(operator_read)
 AdminWriteDep = Annotated[Session, Depends(admin_write)]
 ClientLimit = Depends(client_limit)
+LoginLimit = Depends(login_limit)
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[HubSettings, Depends(get_settings)]

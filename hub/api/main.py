@@ -10,6 +10,7 @@ from hub.api.routes import (
     certificates,
     dead_letters,
     devices,
+    enrolments,
     events,
     health,
     lanes,
@@ -22,6 +23,8 @@ api_router = APIRouter()
 api_router.include_router(health.router)
 api_router.include_router(events.router, prefix="/api")
 api_router.include_router(devices.router, prefix="/api")
+api_router.include_router(devices.audit_router, prefix="/api")
+api_router.include_router(enrolments.router, prefix="/api")
 api_router.include_router(dead_letters.router, prefix="/api")
 api_router.include_router(queue.router, prefix="/api")
 api_router.include_router(officer.router, prefix="/api")

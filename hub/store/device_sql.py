@@ -1,4 +1,4 @@
-"""Device lifecycle records: revocations and the audit log (schema V8).
+"""Device lifecycle records: revocations, signing keys and the audit log (V8, V9).
 
 A revocation is final: the rows are append-only (SQLite triggers), and re-admitting
 the hardware means enrolling it again under a new id.  Every lifecycle action lands
@@ -12,7 +12,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from hub.store.models import StoreError
+from hub.store.models import DeviceKey, StoreError
+from hub.store.rows import insert_audit
 from hub.store.sqlite import Store
 
 
@@ -60,7 +61,7 @@ class DeviceTables:
                 )
             except sqlite3.IntegrityError:
                 raise StoreError(f"device {device_id!r} is already revoked") from None
-            _audit(conn, at, actor, "device.revoke", device_id, {"reason": reason})
+            insert_audit(conn, at, actor, "device.revoke", device_id, {"reason": reason})
         return Revocation(device_id, at, reason, actor)
 
     def revocations(self) -> dict[str, Revocation]:
@@ -73,7 +74,18 @@ class DeviceTables:
     def audit(self, actor: str, action: str, subject: str, detail: dict[str, Any], at: str) -> None:
         """Record a lifecycle action that changed nothing else here (e.g. a device added)."""
         with self._store._transaction() as conn:
-            _audit(conn, at, actor, action, subject, detail)
+            insert_audit(conn, at, actor, action, subject, detail)
+
+    def keys(self) -> dict[str, list[DeviceKey]]:
+        """Every device's signing keys, oldest first."""
+        rows = self._store._reader().execute(
+            "SELECT device_id, key_id, public_key_b64, from_seq, added_at FROM device_keys "
+            "ORDER BY device_id, from_seq"
+        )
+        found: dict[str, list[DeviceKey]] = {}
+        for row in rows:
+            found.setdefault(row[0], []).append(DeviceKey(*row))
+        return found
 
     def audit_log(self, after: int = 0, limit: int = 100) -> list[AuditEntry]:
         """Audit entries after id ``after``, oldest first."""
@@ -83,12 +95,3 @@ class DeviceTables:
             (after, limit),
         )
         return [AuditEntry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
-
-
-def _audit(
-    conn: sqlite3.Connection, at: str, actor: str, action: str, subject: str, detail: dict[str, Any]
-) -> None:
-    conn.execute(
-        "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-        (at, actor, action, subject, json.dumps(detail, sort_keys=True)),
-    )

@@ -120,6 +120,17 @@ class PresenceUpdate:
     last_seen: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class DeviceKey:
+    """A signing key of a device: it signs the device's events from ``from_seq`` on."""
+
+    device_id: str
+    key_id: str
+    public_key_b64: str
+    from_seq: int
+    added_at: str
+
+
 @dataclass(slots=True)
 class WriteBatch:
     """Everything one transaction writes."""
@@ -130,10 +141,11 @@ class WriteBatch:
     gaps: dict[str, list[Gap]] = field(default_factory=dict)  # replaces the device's gaps
     presence: dict[str, PresenceUpdate] = field(default_factory=dict)
     evidence: list[NewEvidence] = field(default_factory=list)
+    keys: list[DeviceKey] = field(default_factory=list)  # rotations, audited as they land
 
     def __bool__(self) -> bool:
         return bool(self.events or self.dead_letters or self.devices or self.gaps or self.presence
-                    or self.evidence)  # fmt: skip
+                    or self.evidence or self.keys)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

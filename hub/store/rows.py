@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
@@ -88,4 +89,32 @@ def dead_letter_of(row: Sequence[Any]) -> DeadLetter:
         payload=bytes(row[6]),
         payload_size=row[7],
         payload_sha256=row[8],
+    )
+
+
+def insert_audit(
+    conn: sqlite3.Connection, at: str, actor: str, action: str, subject: str, detail: dict[str, Any]
+) -> None:
+    """Append a lifecycle action to ``audit_log`` inside the caller's transaction."""
+    conn.execute(
+        "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+        (at, actor, action, subject, json.dumps(detail, sort_keys=True)),
+    )
+
+
+def insert_device(conn: sqlite3.Connection, device: Device) -> None:
+    """Register a device and its first signing key inside the caller's transaction.
+
+    Raises :class:`sqlite3.IntegrityError` when the id is taken.
+    """
+    conn.execute(
+        "INSERT INTO devices (device_id, public_key_b64, key_id, checkpoint, lane, added_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (device.device_id, device.public_key_b64, device.key_id, device.checkpoint, device.lane,
+         device.added_at),
+    )  # fmt: skip
+    conn.execute(
+        "INSERT INTO device_keys (device_id, key_id, public_key_b64, from_seq, added_at) "
+        "VALUES (?, ?, ?, 1, ?)",
+        (device.device_id, device.key_id, device.public_key_b64, device.added_at),
     )

@@ -394,7 +394,47 @@ _V8: tuple[str, ...] = (
     *_append_only(("device_revocations", "audit_log")),
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
+# Idle session expiry (hub.auth): when a session last made a request.  Device
+# enrolment (hub/store/device_sql.py): a device's request waits here for an operator,
+# keyed by the code both ends print; and every signing key a device has had, with the
+# first seq it signs, so events from before a key rotation still verify.
+_V9: tuple[str, ...] = (
+    "ALTER TABLE sessions ADD COLUMN last_seen TEXT",
+    """
+    CREATE TABLE enrolments (
+        code           TEXT PRIMARY KEY,
+        device_id      TEXT NOT NULL,
+        checkpoint     TEXT NOT NULL,
+        lane           TEXT NOT NULL,
+        public_key_b64 TEXT NOT NULL,
+        csr_pem        TEXT NOT NULL,
+        requested_at   TEXT NOT NULL,
+        requested_from TEXT NOT NULL,
+        state          TEXT NOT NULL DEFAULT 'pending',
+        decided_at     TEXT,
+        decided_by     TEXT,
+        reason         TEXT,
+        certificate    TEXT,
+        fingerprint    TEXT
+    )
+    """,
+    "CREATE INDEX enrolments_state ON enrolments (state, requested_at)",
+    """
+    CREATE TABLE device_keys (
+        device_id      TEXT NOT NULL REFERENCES devices (device_id),
+        key_id         TEXT NOT NULL,
+        public_key_b64 TEXT NOT NULL,
+        from_seq       INTEGER NOT NULL,
+        added_at       TEXT NOT NULL,
+        PRIMARY KEY (device_id, key_id)
+    )
+    """,
+    "INSERT INTO device_keys (device_id, key_id, public_key_b64, from_seq, added_at) "
+    "SELECT device_id, key_id, public_key_b64, 1, added_at FROM devices",
+    *_append_only(("device_keys",)),
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -42,6 +42,8 @@ from hub.store.rows import (
     dead_letter_of,
     device_of,
     event_of,
+    insert_audit,
+    insert_device,
 )
 from hub.store.schema import migrate
 from shekara.keys import key_id, public_key_b64
@@ -130,12 +132,7 @@ class Store:
         )
         try:
             with self._transaction() as conn:
-                conn.execute(
-                    "INSERT INTO devices (device_id, public_key_b64, key_id, checkpoint, lane, "
-                    "added_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (device_id, device.public_key_b64, device.key_id, checkpoint, lane,
-                     device.added_at),
-                )  # fmt: skip
+                insert_device(conn, device)
         except sqlite3.IntegrityError:
             raise DeviceExists(f"device {device_id!r} is already registered") from None
         return device
@@ -222,6 +219,24 @@ class Store:
                     "INSERT OR IGNORE INTO evidence (sha256, device_id, media_type, received_at, "
                     "data) VALUES (?, ?, ?, ?, ?)",
                     batch.evidence,
+                )
+            for key in batch.keys:
+                conn.execute(
+                    "INSERT INTO device_keys (device_id, key_id, public_key_b64, from_seq, "
+                    "added_at) VALUES (?, ?, ?, ?, ?)",
+                    (key.device_id, key.key_id, key.public_key_b64, key.from_seq, key.added_at),
+                )
+                conn.execute(
+                    "UPDATE devices SET public_key_b64 = ?, key_id = ? WHERE device_id = ?",
+                    (key.public_key_b64, key.key_id, key.device_id),
+                )
+                insert_audit(
+                    conn,
+                    key.added_at,
+                    key.device_id,
+                    "device.key_rotate",
+                    key.device_id,
+                    {"key_id": key.key_id, "from_seq": key.from_seq},
                 )
             if batch.presence:
                 conn.executemany(

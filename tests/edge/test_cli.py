@@ -28,7 +28,7 @@ def test_every_subcommand_has_help(words: list[str], capsys: pytest.CaptureFixtu
 def test_parser_knows_exactly_the_documented_commands() -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
-    assert set(sub.choices) == {"run", "keygen", "scan", "config"}
+    assert set(sub.choices) == {"run", "keygen", "enrol", "rotate-key", "scan", "config"}
 
 
 def test_keygen_writes_0600_key_and_refuses_overwrite(
@@ -65,3 +65,17 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "cannot read" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_rotate_key_leaves_the_next_key_for_the_agent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "device.toml"
+    config.write_text(
+        'device_id = "d1"\ncheckpoint = "cp"\nlane = "l1"\nrole = "entry_lane"\n'
+        'key_file = "device.key"\n[camera]\nsource = "0"\n[outbox]\npath = "o.db"\n'
+    )
+    assert main(["rotate-key", "--config", str(config)]) == 0
+    assert (tmp_path / "device.key.next").stat().st_mode & 0o077 == 0
+    assert "next heartbeat (within 60 s)" in capsys.readouterr().out
+    assert main(["rotate-key", "--config", str(config)]) == 2  # one waits already

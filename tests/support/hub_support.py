@@ -12,6 +12,7 @@ from queue_helpers import PASSWORD, password_hash
 from hub.store import Store
 from shekara import wire
 from shekara.ids import new_ulid
+from shekara.keys import key_id
 
 
 def barcode_body(text: str = "ABCU1234560") -> dict[str, Any]:
@@ -58,6 +59,14 @@ class SimDevice:
         event = self.craft(seq=self.seq, prev_hash=self.prev_hash, event_type=event_type, body=body)
         self.prev_hash = wire.event_hash(event)
         self.signed.append(event)
+        return event
+
+    def rotate(self, new_key: Ed25519PrivateKey) -> dict[str, Any]:
+        """Sign a ``device.key_rotated`` event with the current key; sign with ``new_key`` after."""
+        old_id = key_id(self.key.public_key())
+        body = wire.rotation_body(new_key, self.device_id, self.seq + 1, old_id)
+        event = self.next(wire.EventType.DEVICE_KEY_ROTATED, body)
+        self.key = new_key
         return event
 
     def craft(

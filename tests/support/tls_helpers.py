@@ -5,6 +5,9 @@ from __future__ import annotations
 import ssl
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -12,6 +15,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
 from shekara.localbroker import ClientTLS, LocalBroker
+from shekara.localstack import HubProcess
 
 NOT_AUTHORIZED = 135  # MQTT v5 reason code in PUBACK and SUBACK
 
@@ -90,3 +94,27 @@ class Attacker:
         """Disconnect."""
         self.client.disconnect()
         self.client.loop_stop()
+
+
+@contextmanager
+def secure_stack(
+    tmp_path: Path, checkpoint: str = "temirbaba"
+) -> Iterator[tuple[LocalBroker, HubProcess]]:
+    """Mosquitto on the production config and a hub process (not started) that holds
+    the CA, writes the broker's ACL and reloads it with SIGHUP."""
+    broker = LocalBroker(tmp_path / "broker", secure=True)
+    broker.start()
+    assert broker.proc is not None
+    tls = broker.client(f"shekara-hub-{checkpoint}")
+    hub = HubProcess(
+        tmp_path / "hub", broker.port, checkpoint=checkpoint,
+        mqtt_tls_ca_file=str(tls.ca_file), mqtt_tls_cert_file=str(tls.cert_file),
+        mqtt_tls_key_file=str(tls.key_file), broker_acl_file=str(broker.acl_file),
+        broker_reload_command=["kill", "-HUP", str(broker.proc.pid)],
+        pki_dir=str(broker.pki_dir),
+    )  # fmt: skip
+    try:
+        yield broker, hub
+    finally:
+        hub.stop()
+        broker.kill()

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from mqtt_helpers import wait_until
-from tls_helpers import Attacker
+from tls_helpers import Attacker, secure_stack
 
 from edge.synth import Distortion, Footage, write_footage
 from hub.store import Store
@@ -43,20 +43,8 @@ def footage(tmp_path_factory: pytest.TempPathFactory) -> Footage:
 
 @pytest.fixture
 def hub(tmp_path: Path) -> Iterator[tuple[LocalBroker, HubProcess]]:
-    broker = LocalBroker(tmp_path / "broker", secure=True)
-    broker.start()
-    assert broker.proc is not None
-    tls = broker.client("shekara-hub-temirbaba")
-    hub = HubProcess(
-        tmp_path / "hub", broker.port, checkpoint="temirbaba",
-        mqtt_tls_ca_file=str(tls.ca_file), mqtt_tls_cert_file=str(tls.cert_file),
-        mqtt_tls_key_file=str(tls.key_file), broker_acl_file=str(broker.acl_file),
-        broker_reload_command=["kill", "-HUP", str(broker.proc.pid)],
-        pki_dir=str(broker.pki_dir),
-    )  # fmt: skip
-    yield broker, hub
-    hub.stop()
-    broker.kill()
+    with secure_stack(tmp_path) as stack:
+        yield stack
 
 
 def _run_lane(tmp_path: Path, broker: LocalBroker, hub: HubProcess, source: Path) -> EdgeProcess:

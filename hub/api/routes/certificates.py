@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
-from hub.api.deps import CarrierDep, OfficerDep, OperatorDep, RuntimeDep, SessionDep
+from hub.api.deps import ArrivalId, CarrierDep, OfficerDep, OperatorDep, RuntimeDep, SessionDep
 from hub.cert.errors import LogError
 from hub.cert.verify import check_text
 from hub.cert.witness import MAX_BODY as MAX_WITNESS_BODY
@@ -111,14 +111,16 @@ def carrier_bundle(cert_id: str, runtime: RuntimeDep, carrier: CarrierDep) -> Re
 
 @router.get("/arrivals/{arrival_id}/certificates")
 def of_arrival(
-    arrival_id: int, runtime: RuntimeDep, session: SessionDep
+    arrival_id: ArrivalId, runtime: RuntimeDep, session: SessionDep
 ) -> list[dict[str, object]]:
     """The certificates issued on an arrival's release."""
     return _listed(runtime.certs.log.tables.certificates_of(arrival_id))
 
 
 @router.post("/arrivals/{arrival_id}/certificates")
-def certify(arrival_id: int, runtime: RuntimeDep, session: OfficerDep) -> list[dict[str, object]]:
+def certify(
+    arrival_id: ArrivalId, runtime: RuntimeDep, session: OfficerDep
+) -> list[dict[str, object]]:
     """Issue the certificates of a released arrival if its release did not."""
     return _listed(runtime.terminal.certify(arrival_id))
 

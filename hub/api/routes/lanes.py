@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from hub.api.deps import OfficerDep, RuntimeDep, SessionDep
+from hub.api.deps import After, ArrivalId, OfficerDep, RuntimeDep, SessionDep
 from hub.notify.decisions import Action, SealState
 from hub.runtime import HubRuntime
 
@@ -86,7 +86,7 @@ def evidence(
 
 @router.post("/arrivals/{arrival_id}/decision")
 def decide(
-    arrival_id: int, body: DecisionIn, runtime: RuntimeDep, session: OfficerDep
+    arrival_id: ArrivalId, body: DecisionIn, runtime: RuntimeDep, session: OfficerDep
 ) -> dict[str, object]:
     """Release, hold for inspection or refuse; recorded with the evidence, moves the queue."""
     return runtime.terminal.decide(arrival_id, body.action, session.username, body.remarks,
@@ -105,7 +105,7 @@ def search(
 @router.get("/decisions")
 def decisions(
     runtime: RuntimeDep, session: SessionDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: After = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, object]]:  # fmt: skip
     """The decision log after seq ``after``: each entry with its prev and hash."""

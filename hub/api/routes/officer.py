@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Query, status
 
 from hub.api.deps import OfficerDep, OperatorDep, QueueDep, SessionDep
 from hub.api.queue_schemas import (
@@ -88,14 +89,18 @@ def walk_in(body: WalkInIn, queue: QueueDep, session: OfficerDep) -> Reference:
 
 
 @router.get("/churn", response_model=list[ChurnOut])
-def churn(queue: QueueDep, session: SessionDep, days: int = 30) -> list[ChurnOut]:
+def churn(
+    queue: QueueDep, session: SessionDep, days: Annotated[int, Query(ge=1, le=365)] = 30
+) -> list[ChurnOut]:
     """Tractors with cancellations or driver changes in the last ``days`` (resale signs)."""
-    since = utc_timestamp(queue.now() - timedelta(days=min(max(days, 1), 365)))
+    since = utc_timestamp(queue.now() - timedelta(days=days))
     return [ChurnOut(tractor=f"{p} {c}", cancellations=n, driver_changes=d)
             for p, c, n, d in queue.store.churn(since)]  # fmt: skip
 
 
 @router.get("/unmatched")
-def unmatched(queue: QueueDep, session: SessionDep, limit: int = 100) -> list[dict[str, object]]:
+def unmatched(
+    queue: QueueDep, session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[dict[str, object]]:
     """Plate reads no booking explains (trucks without a booking), newest first."""
-    return [asdict(r) for r in queue.store.unmatched(min(max(limit, 1), 1000))]
+    return [asdict(r) for r in queue.store.unmatched(limit)]

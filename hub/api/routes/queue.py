@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
-from hub.api.deps import ClientLimit, QueueDep, RuntimeDep, WriterDep
+from hub.api.deps import After, ClientLimit, QueueDep, RuntimeDep, WriterDep
 from hub.api.queue_schemas import (
     BoardOut,
     BookingIn,
@@ -155,7 +155,7 @@ def stats(queue: QueueDep, direction: str) -> StatsOut:
 @router.get("/journal")
 def journal(
     queue: QueueDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: After = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[dict[str, object]]:
     """Journal entries after seq ``after``: anyone can verify them offline."""

@@ -29,6 +29,12 @@ ACCESS: dict[tuple[str, str], str] = {
     # Operational data: plates in events, device keys, rejected payloads.
     ("GET", "/api/events"): OPERATOR, ("GET", "/api/devices"): OPERATOR,
     ("GET", "/api/devices/{device_id}"): OPERATOR, ("GET", "/api/dead-letters"): OPERATOR,
+    # The device lifecycle: a new device has no login; operators decide and revoke.
+    ("POST", "/api/enrolments"): PUBLIC, ("GET", "/api/enrolments/{code}"): PUBLIC,
+    ("GET", "/api/enrolments"): OPERATOR, ("GET", "/api/audit"): OPERATOR,
+    ("POST", "/api/enrolments/{code}/approve"): OPERATOR_W,
+    ("POST", "/api/enrolments/{code}/reject"): OPERATOR_W,
+    ("POST", "/api/devices/{device_id}/revoke"): OPERATOR_W,
     # Drivers: no account, the unguessable reference is the key.
     ("GET", "/api/queue/directions"): PUBLIC, ("GET", "/api/queue/slots"): PUBLIC,
     ("POST", "/api/queue/holds"): PUBLIC, ("POST", "/api/queue/bookings"): PUBLIC,
@@ -82,7 +88,7 @@ ACCESS: dict[tuple[str, str], str] = {
 SAMPLE = {"{reference}": "AAAA-BBBB-CCCC-DDDD", "{device_id}": "cam-1", "{booking}": "0" * 64,
           "{notification_id}": "CF-1", "{lane}": "entry-1", "{arrival_id}": "1",
           "{carrier}": "KZ-CARRIER-1", "{action}": "call", "{sha256}": "a" * 64,
-          "{cert_id}": "TEMIRBABA-2026-00000000"}  # fmt: skip
+          "{cert_id}": "TEMIRBABA-2026-00000000", "{code}": "AAAAA-BBBBB"}  # fmt: skip
 
 
 def routes(app: FastAPI) -> set[tuple[str, str]]:

@@ -18,6 +18,7 @@ import sys
 from typing import Any
 
 import atheris
+from values import json_or_text
 
 with atheris.instrument_imports(include=["shekara"]):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -68,14 +69,6 @@ def _parse(payload: bytes) -> None:
         pass
 
 
-def _json_value(fdp: atheris.FuzzedDataProvider) -> Any:
-    text = fdp.ConsumeUnicodeNoSurrogates(fdp.ConsumeIntInRange(0, 200))
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        return text
-
-
 def TestOneInput(data: bytes) -> None:
     fdp = atheris.FuzzedDataProvider(data)
     mode = fdp.ConsumeIntInRange(0, 3)
@@ -89,11 +82,11 @@ def TestOneInput(data: bytes) -> None:
     elif mode == 2:
         message = json.loads(json.dumps(fdp.PickValueInList(MESSAGES)))
         target = message["body"] if "body" in message and fdp.ConsumeBool() else message
-        target[fdp.PickValueInList([*target, fdp.ConsumeUnicode(8)])] = _json_value(fdp)
+        target[fdp.PickValueInList([*target, fdp.ConsumeUnicode(8)])] = json_or_text(fdp, 200)
         _parse(json.dumps(message).encode())
     else:
         event_type = fdp.PickValueInList([*EVENT_TYPES, fdp.ConsumeUnicode(16)])
-        body = _json_value(fdp)
+        body = json_or_text(fdp, 200)
         with contextlib.suppress(ShekaraError):
             wire.validate_body(event_type, body if isinstance(body, dict) else {"x": body})
         with contextlib.suppress(ShekaraError):

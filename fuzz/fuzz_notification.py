@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import json
 import sys
 from collections.abc import Iterator
 from typing import Any
 
 import atheris
+from values import json_or_text
 
 with atheris.instrument_imports(include=["hub.notify", "hub.queue.plates", "shekara"]):
     from pydantic import ValidationError
@@ -68,16 +68,6 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]
 PATHS = list(_paths(SAMPLE))
 
 
-def _value(fdp: atheris.FuzzedDataProvider) -> Any:
-    text = fdp.ConsumeUnicode(fdp.ConsumeIntInRange(0, 120))
-    if fdp.ConsumeBool():
-        return text
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        return text
-
-
 def TestOneInput(data: bytes) -> None:
     fdp = atheris.FuzzedDataProvider(data)
     mode = fdp.ConsumeIntInRange(0, 2)
@@ -94,7 +84,7 @@ def TestOneInput(data: bytes) -> None:
             parent = doc
             for part in parent_path:
                 parent = parent[part]
-            parent[last] = _value(fdp)
+            parent[last] = json_or_text(fdp, 120)
             NotificationIn.model_validate(doc)
     except ValidationError:
         pass

@@ -19,7 +19,7 @@ from cryptography import x509
 
 from hub.config import HubSettings
 from hub.lifecycle import DeviceAdmin
-from hub.store import Device, DeviceExists, Store
+from hub.store import Device, Store
 from hub.store.enrol_sql import Enrolment, EnrolmentTables, UnknownEnrolment
 from shekara import enrol, pki
 from shekara.errors import InvalidEnvelope
@@ -79,8 +79,6 @@ class EnrolmentDesk:
     def approve(self, code: str, actor: str) -> Enrolment:
         """Register the device, issue its certificate when the CA is here, admit it."""
         found = self.get(code)
-        if found.state == "pending" and self.store.get_device(found.device_id) is not None:
-            raise DeviceExists(f"device {found.device_id!r} is already registered")
         public = public_key_from_b64(found.public_key_b64)
         device = Device(found.device_id, found.public_key_b64, key_id(public),
                         found.checkpoint, found.lane, utc_timestamp(self._now()))  # fmt: skip

@@ -176,3 +176,14 @@ def test_revoke_over_the_api(api: TestClient, asked: dict[str, Any]) -> None:
     actions = [e["action"] for e in api.get("/api/audit").json()]
     assert actions == ["device.enrol", "device.revoke"]
     assert [e["action"] for e in api.get("/api/audit?after=1").json()] == ["device.revoke"]
+
+
+def test_an_id_taken_while_the_request_waited_is_409_and_issues_no_certificate(
+    api: TestClient, asked: dict[str, Any], tmp_path: Path
+) -> None:
+    store = hub_runtime(api).store
+    store.add_device("tmb-entry-9", Ed25519PrivateKey.generate().public_key(), "temirbaba", "x")
+    resp = api.post(f"/api/enrolments/{asked['code']}/approve", headers=login(api))
+    assert resp.status_code == 409 and "already registered" in resp.text
+    assert not (tmp_path / "pki" / "clients" / "tmb-entry-9.crt").exists()
+    assert api.get(f"/api/enrolments/{asked['code']}").json()["state"] == "pending"

@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 60
 # libFuzzer writes a crashing input to the artifact prefix; build/ is ignored by git.
 FUZZ_ARGS ?= -artifact_prefix=build/fuzz/ -print_final_stats=1
 
-.PHONY: help bootstrap demo test lint format fuzz bench-ingest bench-barcodes bench-plates bench-detectors bench-queue bench-matching bench-log train-models schema clean
+.PHONY: help bootstrap demo test lint format fuzz bench-ingest bench-barcodes bench-plates bench-detectors bench-queue bench-matching bench-log bench-hardware train-models schema docs install-trial clean
 
 help:
 	@echo "make demo            broker + hub + two simulated Temirbaba lanes"
@@ -21,7 +21,10 @@ help:
 	@echo "make bench-queue     100 clients booking and polling, 100,000 bookings stored"
 	@echo "make bench-matching  lane event to the officer's screen, 100,000 notifications"
 	@echo "make bench-log       certificate log: appends/s, proofs at 1,000,000 entries"
+	@echo "make bench-hardware  lane sizing: barcode module px, empty-frame ms, outbox bytes/event"
 	@echo "make train-models    train the own plate detector and Iranian plate reader"
+	@echo "make install-trial   a lane installed for real in a fresh Debian (root, network)"
+	@echo "make docs            regenerate the protocol schema and docs/firmware_configs.md"
 
 bootstrap:
 	@deploy/bootstrap.sh dev
@@ -52,6 +55,17 @@ fuzz: bootstrap
 
 schema: bootstrap
 	$(PY) -c "import json; from shekara.wire import json_schema; print(json.dumps(json_schema(), indent=2))" > docs/protocol.schema.json
+
+# Every generated page: the wire schema and the device config reference (from edge/config.py;
+# tests/edge/test_config_doc.py fails while the committed page differs).
+docs: schema
+	$(PY) -m edge.cli config docs > docs/firmware_configs.md.tmp
+	mv docs/firmware_configs.md.tmp docs/firmware_configs.md
+
+# deploy/edge/install.sh on a fresh Debian bookworm made by debootstrap (deploy/README.md);
+# needs root and the network, takes minutes: not part of make test.
+install-trial:
+	deploy/edge/trial.sh
 
 bench-ingest: bootstrap
 	$(PY) bench/bench_ingest.py
@@ -85,6 +99,11 @@ bench-log: bootstrap
 
 bench-barcodes: bootstrap
 	$(PY) bench/bench_barcodes.py
+
+# Figures hardware/README.md sizes cameras and storage by; BENCH_ARGS=--quick for a short run.
+bench-hardware: bootstrap
+	$(PY) bench/bench_modules.py $(BENCH_ARGS)
+	$(PY) bench/bench_outbox_io.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .demo .bench .pytest_cache .mypy_cache .ruff_cache

@@ -8,7 +8,11 @@ extras="${1:-dev}"
 # SHEKARA_APT_PACKAGES overrides the list (the tests use it to name a missing package).
 read -r -a APT_PACKAGES <<< "${SHEKARA_APT_PACKAGES:-mosquitto libzbar0 fonts-dejavu-core python3-venv}"
 # The page tests drive Debian's chromium through Playwright (no browser download).
-if [ "$extras" = dev ] && [ -z "${SHEKARA_APT_PACKAGES:-}" ]; then APT_PACKAGES+=(chromium); fi
+# The deploy tests check the shell scripts (shellcheck) and run the services under their
+# units' seccomp filters (python3-seccomp); without them those tests skip, naming the package.
+if [ "$extras" = dev ] && [ -z "${SHEKARA_APT_PACKAGES:-}" ]; then
+    APT_PACKAGES+=(chromium shellcheck python3-seccomp)
+fi
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -108,6 +108,8 @@ def run(root: Path, duration: float | None, until_certified: bool = False) -> in
             f"\n  hub            {hub.url}\n"
             f"  API docs       {hub.url}/docs\n"
             f"  operator login {hub.url}/login  as {hub.operator[0]} / {hub.operator[1]}\n"
+            f"  dashboard      {hub.url}/dashboard  (queues, devices, alerts; after login)\n"
+            f"  metrics        {hub.url}/metrics  (Prometheus)\n"
             f"  events         {hub.url}/api/events?type=barcode.read  (after login)\n"
             f"  devices        {hub.url}/api/devices\n"
             f"  dead letters   {hub.url}/api/dead-letters\n"

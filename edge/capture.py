@@ -1,21 +1,27 @@
 """One capture interface for every frame source, with reconnection.
 
-Sources: a camera index (USB/CSI through OpenCV), an RTSP/HTTP URL, a video file, or a
-folder of images.  A lost camera is retried with backoff and its state is reported;
-reading never raises to the caller.  File sources replay at a fixed rate so the same
-code path that serves a camera can be exercised with recorded footage.  An image file in a
-folder that is refused (see edge.image_guard) or cannot be decoded is skipped, logged and
-counted in ``CaptureStats.rejected``; the next file is read in its place.
+Sources: a camera (an index such as ``0``, or a V4L2 device path such as ``/dev/video0``
+or the stable ``/dev/v4l/by-id/...``), an RTSP/HTTP URL, a video file, or a folder of
+images.  A lost camera is retried with backoff and its state is reported; reading never
+raises to the caller.  File sources replay at a fixed rate so the same code path that
+serves a camera can be exercised with recorded footage, and a file or folder that
+vanishes while it plays is a lost camera (retried until it is back), not the end of it.
+An image file in a folder that is refused (see edge.image_guard) or cannot be decoded is
+skipped, logged and counted in ``CaptureStats.rejected``; the next file is read in its
+place.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
+
+from edge.config import CameraConfig
 
 # Sets OpenCV's pixel limit, which OpenCV reads only when it loads: before cv2.
 from edge.image_guard import RejectedImage, read_image_file  # isort: split
@@ -36,17 +42,36 @@ class _Reader(Protocol):
 
 
 class _CvReader:
-    """cv2.VideoCapture over a device index, a URL or a file."""
+    """cv2.VideoCapture over a device index, a device path, a URL or a file."""
 
-    def __init__(self, target: int | str, width: int | None, height: int | None) -> None:
-        self.cap = cv2.VideoCapture(target)
+    def __init__(
+        self,
+        target: int | str,
+        width: int | None,
+        height: int | None,
+        fps: float | None = None,
+        device: bool = False,
+    ) -> None:
+        # A device path given to CAP_ANY may be tried as a file by FFmpeg first.
+        api = cv2.CAP_V4L2 if device and isinstance(target, str) else cv2.CAP_ANY
+        self.cap = cv2.VideoCapture(target, api)
+        if device and (width or height):
+            # USB cameras give HD at full rate only compressed (raw YUYV 1080p is ~5 fps
+            # on USB 2); the driver keeps its own format when it has no MJPG.
+            self.cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter.fourcc(*"MJPG"))
         if width:
             self.cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
         if height:
             self.cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        if device and fps:
+            self.cap.set(cv2.CAP_PROP_FPS, fps)
         if not self.cap.isOpened():
             self.cap.release()
             raise OSError(f"cannot open {target!r}")
+        if device:
+            got = [self.cap.get(p) for p in (cv2.CAP_PROP_FRAME_WIDTH, cv2.CAP_PROP_FRAME_HEIGHT,
+                                             cv2.CAP_PROP_FPS)]  # fmt: skip
+            log.info("camera %s opened at %dx%d, %.1f fps", target, *got)
 
     def read(self) -> Frame | None:
         ok, frame = self.cap.read()
@@ -98,6 +123,11 @@ class CaptureStats:
     rejected: int = 0  # image files skipped: refused before decoding, or undecodable
 
 
+def is_device(source: str) -> bool:
+    """A camera (index or V4L2 device path), as opposed to a stream, a file or a folder."""
+    return source.isdigit() or source.startswith("/dev/")
+
+
 class FrameSource:
     """Frames from any source; :meth:`read` returns None when no frame is available now."""
 
@@ -116,10 +146,12 @@ class FrameSource:
         self.source = source
         self.width, self.height = width, height
         self.loop = loop
-        self.is_file = not source.isdigit() and "://" not in source
+        self.is_device = is_device(source)
+        self.is_file = not self.is_device and "://" not in source
         # Files would be read as fast as the CPU allows; pace them like a camera.
         self.interval = 1.0 / fps if fps else (0.1 if self.is_file else 0.0)
         self.reconnect_s, self.reconnect_max_s = reconnect_s, reconnect_max_s
+        self.fps = fps
         self.clock = clock
         self.stats = CaptureStats()
         self._reader: _Reader | None = None
@@ -128,9 +160,28 @@ class FrameSource:
         self._next_frame_at = 0.0
         self._frames_since_open = 0
 
+    @classmethod
+    def from_config(
+        cls, camera: CameraConfig, clock: Callable[[], float] = time.monotonic
+    ) -> FrameSource:
+        """The source a device config's ``[camera]`` section describes."""
+        return cls(
+            camera.source,
+            width=camera.width,
+            height=camera.height,
+            fps=camera.fps,
+            loop=camera.loop,
+            reconnect_s=camera.reconnect_s,
+            reconnect_max_s=camera.reconnect_max_s,
+            clock=clock,
+        )
+
     def _open(self) -> _Reader:
-        if self.source.isdigit():
-            return _CvReader(int(self.source), self.width, self.height)
+        if self.is_device:
+            target: int | str = int(self.source) if self.source.isdigit() else self.source
+            if isinstance(target, str) and not Path(target).exists():
+                raise OSError(f"{target} does not exist (unplugged?)")
+            return _CvReader(target, self.width, self.height, self.fps, device=True)
         path = Path(self.source)
         if "://" not in self.source and path.is_dir():
             return _FolderReader(path, self.stats)
@@ -156,6 +207,13 @@ class FrameSource:
             self.stats.state = "ok"
             self._delay = self.reconnect_s
             self._frames_since_open = 0
+        elif self.is_file and not os.path.exists(self.source):
+            # An open file can still be read after it is deleted or its medium pulled;
+            # a camera would be gone at once, so the replayed one is too.
+            self._reader.close()
+            self._reader = None
+            self._schedule_retry(now, "vanished")
+            return None
         try:
             frame = self._reader.read()
         except Exception as exc:
@@ -167,7 +225,10 @@ class FrameSource:
             if self.is_file and not self.loop:
                 self.stats.state = "ended"
             elif self.is_file and self._frames_since_open:
-                self._retry_at = now  # rewind at once
+                # Rewind at once and read on: a looped clip has no gap at its seam.  (At
+                # most one level deep: a reopened file that gives nothing is retried later.)
+                self._retry_at = now
+                return self.read()
             else:
                 # A camera, or a looped file that gave nothing (a folder of only bad
                 # images): rewinding at once would re-read it in a busy loop.

@@ -13,6 +13,7 @@ from types import FrameType
 from shekara import __version__
 from shekara.errors import ShekaraError
 from shekara.keys import key_id, public_key_b64, public_path, write_keypair
+from shekara.logs import LOG_FORMATS, setup_logging
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit once a file source has ended and every event is acknowledged",
     )
+    run.add_argument(
+        "--log-format", choices=LOG_FORMATS, default="text",
+        help="text lines (default) or one JSON object per line (journald, log shippers)",
+    )  # fmt: skip
 
     keygen = sub.add_parser("keygen", help="write an Ed25519 device key pair")
     keygen.add_argument("--out", type=Path, required=True, help="private key path (mode 0600)")
@@ -65,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     config_sub = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     check = config_sub.add_parser("check", help="validate a device config file")
     check.add_argument("file", type=Path, help="device config (TOML)")
+    config_sub.add_parser(
+        "docs", help="print the device config reference (docs/firmware_configs.md) as Markdown"
+    )
     return parser
 
 
@@ -121,6 +129,15 @@ def _scan(args: argparse.Namespace) -> int:
     return run_scan(args.images, as_json=args.json, plates=not args.no_plates)
 
 
+def _config(args: argparse.Namespace) -> int:
+    if args.config_command == "docs":
+        from edge.config_doc import render
+
+        sys.stdout.write(render())
+        return 0
+    return _config_check(args)
+
+
 def _config_check(args: argparse.Namespace) -> int:
     from edge.config import load_config
 
@@ -134,13 +151,12 @@ def _config_check(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``shekara-edge``."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    setup_logging(
+        logging.DEBUG if args.verbose else logging.INFO, getattr(args, "log_format", "text")
     )
     handlers = {
         "run": _run, "keygen": _keygen, "enrol": _enrol, "rotate-key": _rotate_key,
-        "scan": _scan, "config": _config_check,
+        "scan": _scan, "config": _config,
     }  # fmt: skip
     try:
         return handlers[args.command](args)

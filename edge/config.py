@@ -32,7 +32,7 @@ class MqttConfig(_Strict):
     tls_cert_file: Path | None = Field(None, description="Client certificate for mutual TLS")
     tls_key_file: Path | None = Field(None, description="Client certificate key for mutual TLS")
     max_inflight: int = Field(
-        100, ge=1, le=65535, description="QoS 1 messages awaiting PUBACK at once"
+        100, ge=1, le=65535, description="QoS 1 messages awaiting PUBACK at once (count)"
     )
 
 
@@ -48,8 +48,10 @@ class CameraConfig(_Strict):
         None, gt=0, le=120, description="Frames per second to process (files: replay rate)"
     )
     loop: bool = Field(False, description="Replay a file or folder forever (demo, soak tests)")
-    reconnect_s: float = Field(2.0, gt=0, le=300, description="First retry delay after a loss")
-    reconnect_max_s: float = Field(30.0, gt=0, le=3600, description="Longest retry delay")
+    reconnect_s: float = Field(
+        2.0, gt=0, le=300, description="First retry delay after a loss, seconds (then doubles)"
+    )
+    reconnect_max_s: float = Field(30.0, gt=0, le=3600, description="Longest retry delay, seconds")
 
 
 class BarcodeConfig(_Strict):
@@ -57,7 +59,10 @@ class BarcodeConfig(_Strict):
 
     enabled: bool = Field(True, description="Decode barcodes in every processed frame")
     dedup_window_s: float = Field(
-        3.0, gt=0, le=600, description="A code unseen this long and seen again is a new event"
+        3.0,
+        gt=0,
+        le=600,
+        description="A code unseen this long, seconds, and seen again is a new event",
     )
     rescue: bool = Field(
         True,
@@ -72,7 +77,10 @@ class PlateConfig(_Strict):
     enabled: bool = Field(False, description="Read plates and send vehicle.passage events")
     emit_reads: bool = Field(True, description="Also send plate.read for every frame with a plate")
     leave_after_s: float = Field(
-        1.5, gt=0, le=60, description="No plate this long while the lane moves: the vehicle left"
+        1.5,
+        gt=0,
+        le=60,
+        description="No plate this long, seconds, while the lane moves: the vehicle left",
     )
     evidence_dir: Path | None = Field(
         None, description="Folder of evidence crops; default 'evidence' beside the outbox"
@@ -81,10 +89,15 @@ class PlateConfig(_Strict):
         640, ge=320, le=1920, description="Longest side of the frame the text detector sees, px"
     )
     proposals: int = Field(
-        4, ge=0, le=16, description="Classical plate regions read beside the detector's lines"
+        4,
+        ge=0,
+        le=16,
+        description="Classical plate regions read beside the detector's lines (count)",
     )
-    retention_days: float = Field(30, gt=0, description="Evidence crops older than this go")
-    max_evidence_mb: float = Field(1024, gt=0, description="Oldest crops go beyond this size, MB")
+    retention_days: float = Field(30, gt=0, description="Evidence crops older than this go, days")
+    max_evidence_mb: float = Field(
+        1024, gt=0, description="Oldest crops go beyond this size, MB (MiB: 1024 × 1024 bytes)"
+    )
 
 
 class StatusConfig(_Strict):
@@ -100,8 +113,35 @@ class OutboxConfig(_Strict):
 
     path: Path = Field(description="SQLite file of the outbox (on persistent storage)")
     keep_sent: int = Field(
-        100_000, ge=0, description="Acknowledged events kept for hub resend requests"
+        100_000, ge=0, description="Acknowledged events kept for hub resend requests (count)"
     )
+    min_free_mb: float = Field(
+        256,
+        ge=0,
+        description="Free space kept for events, MB (MiB), where the outbox or the evidence "
+        "crops live: under it the heartbeat reports disk_low and the oldest crops are deleted, "
+        "new ones not written (docs/edge.md); 0 turns this off",
+    )
+    hold_max_events: int = Field(
+        10_000,
+        ge=0,
+        description="Events kept in memory while the disk refuses the outbox (count); past "
+        "this the oldest are dropped, logged and counted in device.status events_dropped",
+    )
+
+
+class MetricsConfig(_Strict):
+    """Prometheus /metrics of the agent (docs/observability.md)."""
+
+    enabled: bool = Field(
+        False, description="Serve /metrics over HTTP (no authentication: bind it to a trusted net)"
+    )
+    host: str = Field(
+        "127.0.0.1",
+        description="Address to listen on: 127.0.0.1 for the box only, the lane network's "
+        "address (or 0.0.0.0) for the checkpoint's Prometheus",
+    )
+    port: int = Field(9108, ge=1, le=65535, description="TCP port of /metrics")
 
 
 class DeviceConfig(_Strict):
@@ -111,7 +151,9 @@ class DeviceConfig(_Strict):
     checkpoint: str = Field(pattern=SEGMENT_PATTERN, description="Checkpoint id, e.g. 'temirbaba'")
     lane: str = Field(pattern=SEGMENT_PATTERN, description="Lane or zone id at the checkpoint")
     role: Literal["entry_lane", "exit_lane", "waiting_zone", "barcode_station"] = Field(
-        description="What the device watches"
+        description="What the device watches: entry_lane and exit_lane (plates at control and "
+        "at the exit), waiting_zone (check-in at the truck park), barcode_station (cargo "
+        "labels at close range)"
     )
     key_file: Path = Field(description="Ed25519 private key (PEM, mode 0600)")
     mqtt: MqttConfig = Field(default_factory=MqttConfig, description="Broker connection")
@@ -120,6 +162,9 @@ class DeviceConfig(_Strict):
     plates: PlateConfig = Field(default_factory=PlateConfig, description="Plate reading")
     status: StatusConfig = Field(default_factory=StatusConfig, description="Heartbeat")
     outbox: OutboxConfig = Field(description="Durable outbox")
+    metrics: MetricsConfig = Field(
+        default_factory=MetricsConfig, description="Prometheus metrics endpoint"
+    )
 
     @property
     def address(self) -> Address:

@@ -25,7 +25,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from edge.config import MqttConfig
-from edge.outbox import Outbox
+from edge.outbox import Outbox, OutboxUnavailable
 from shekara import __version__, wire
 from shekara.errors import WireError
 
@@ -140,7 +140,13 @@ class Publisher:
         log.warning("disconnected from broker: %s; queuing on disk", reason)
         # The next connection gets a new session so the hub can tell this connection's
         # will (which the broker may deliver late) from the next birth.
-        self.session = self.outbox.next_session()
+        try:
+            self.session = self.outbox.next_session()
+        except OutboxUnavailable as exc:
+            # A full disk must not kill paho's network thread.  The number is then
+            # unique only within this process; the hub still orders presence by it.
+            self.session += 1
+            log.warning("session %d not persisted: %s", self.session, exc)
         client.will_set(self.status_topic, self._presence("offline"), qos=1, retain=True)
 
     def _on_publish(

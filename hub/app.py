@@ -21,8 +21,11 @@ from hub.api.main import api_router
 from hub.api.writer import SerialWriter
 from hub.cert import setup as cert_setup
 from hub.config import HubSettings
+from hub.dashboard import setup as alert_setup
 from hub.follower import EventFollower
 from hub.ingest import Ingestor
+from hub.metrics import HubMetrics
+from hub.metrics import router as metrics_router
 from hub.mqtt_worker import IngestWorker
 from hub.notify.arrivals import ArrivalDesk, LaneBell
 from hub.notify.desk import NotifyDesk
@@ -40,6 +43,7 @@ from hub.store.notify_sql import NotifyStore
 from hub.store.queue_sql import QueueStore
 from hub.web import carrier as carrier_pages
 from hub.web import certificates as certificate_pages
+from hub.web import dashboard as dashboard_pages
 from hub.web import officer, pages
 from hub.web import terminal as terminal_pages
 from hub.web.headers import SecurityHeaders, docs_enabled
@@ -86,8 +90,9 @@ def create_app(
                                 certs.desk)  # fmt: skip
         app.state.hub = HubRuntime(
             settings, store, ingestor, worker, queue, followers, limiter, writer, notify,
-            arrivals, terminal, certs,
+            arrivals, terminal, certs, alert_setup.build(settings, store, queue),
         )  # fmt: skip
+        app.state.metrics.watch(ingestor, store, queue, worker)
         log.info("database %s: %d events stored", settings.db_path, store.count_events())
         for follower in followers:
             follower.start()
@@ -96,15 +101,18 @@ def create_app(
         if worker is not None:
             worker.start()
             certs.cosigner.start()
+            app.state.hub.alerts.start()
         try:
             yield
         finally:
+            app.state.hub.alerts.stop()
             certs.cosigner.stop()
             for follower in followers:
                 follower.stop()
             if worker is not None:
                 worker.stop()
             writer.close()
+            app.state.metrics.unwatch()
             store.close()
             log.info("hub stopped")
 
@@ -117,12 +125,17 @@ def create_app(
         redoc_url="/redoc" if docs_enabled(settings) else None,
     )
     app.add_middleware(SecurityHeaders, docs=docs_enabled(settings))
+    app.state.metrics = HubMetrics(settings.checkpoint)  # its own registry, per app
+    if settings.env == "production" and settings.metrics_token is None:
+        log.warning("metrics_token is not set: /metrics is not served (docs/observability.md)")
     app.include_router(api_router)
+    app.include_router(metrics_router)
     app.include_router(pages.router)
     app.include_router(officer.router)
     app.include_router(terminal_pages.router)
     app.include_router(carrier_pages.router)
     app.include_router(certificate_pages.router)
+    app.include_router(dashboard_pages.router)
     app.mount("/static", StaticFiles(directory=Path(pages.__file__).with_name("static")),
               name="static")  # fmt: skip
 

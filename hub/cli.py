@@ -15,10 +15,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from hub import cert_cli, device_cli, notify_cli, queue_cli
+from hub import cert_cli, db_cli, device_cli, notify_cli, queue_cli
 from hub.config import EXAMPLE_TOML, HubSettings, load_settings
 from shekara.errors import ConfigError, ShekaraError
 from shekara.keys import load_public_key
+from shekara.logs import LOG_FORMATS, LogFormat, setup_logging
 from shekara.wire import Address
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the HTTP API and the MQTT ingest worker")
     serve.add_argument("--config", type=Path, help="TOML config file (default: environment)")
+    serve.add_argument(
+        "--log-format", choices=LOG_FORMATS,
+        help="text lines or one JSON object per line (default: the log_format setting)",
+    )  # fmt: skip
 
     init = sub.add_parser("init-config", help="write an example hub.toml")
     init.add_argument("path", nargs="?", type=Path, default=Path("hub.toml"))
@@ -54,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     queue_cli.add_commands(sub, _db_options)
     notify_cli.add_commands(sub, _db_options)
     cert_cli.add_commands(sub, _config_option)
+    db_cli.add_commands(sub, _db_options)
     return parser
 
 
@@ -72,13 +78,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "serve":
-            return _serve(load_settings(args.config))
+            return _serve(load_settings(args.config), args.log_format)
         if args.command == "init-config":
             return _init_config(args.path, args.force)
         if args.command in ("queue", "user"):
             return queue_cli.run(args, _db_path)
         if args.command == "carrier":
             return notify_cli.run(args, _db_path)
+        if args.command == "db":
+            return db_cli.run(args, _db_path)
         if args.command == "cert":
             return cert_cli.run(args, lambda a: load_settings(a.config))
         if args.command == "broker" or args.device_command in device_cli.ACTIONS:
@@ -147,15 +155,13 @@ def _init_config(path: Path, force: bool) -> int:
     return 0
 
 
-def _serve(settings: HubSettings) -> int:
+def _serve(settings: HubSettings, log_format: LogFormat | None = None) -> int:
     import uvicorn
 
     from hub.app import create_app
     from hub.store import Store
 
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging(settings.log_level, log_format or settings.log_format)
     # Open the database once here so a bad file is a one-line error, not a
     # traceback from inside the server's startup.
     Store(settings.db_path, settings.sqlite_synchronous).close()

@@ -100,6 +100,24 @@ class HubSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level of the serve command"
     )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="Log lines of the serve command: text for people, json (one object per "
+        "line) for journald and log shippers (docs/observability.md)",
+    )
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="Bearer token Prometheus must send to GET /metrics (16+ characters); "
+        "unset: /metrics is open in development and not served in production",
+    )
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token_long(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < 16:
+            raise ValueError("must be 16 characters or more (it guards /metrics)")
+        return value
+
     queue_config: Path | None = Field(
         None,
         description="TOML file of the checkpoint's queue (lanes, capacity, rules); "
@@ -168,6 +186,60 @@ class HubSettings(BaseSettings):
         10, ge=1, le=10_000, description="Login attempts (API and forms) per client address"
     )
 
+    # operators' alerts and their webhook (docs/dashboard.md)
+    alert_interval_s: float = Field(
+        30, ge=1, le=3600, description="How often the hub evaluates the alert rules, seconds"
+    )
+    alert_offline_minutes: float = Field(
+        10, gt=0, le=7 * 24 * 60,
+        description="Alert when a device has been offline (or, registered, never seen) this long",
+    )  # fmt: skip
+    alert_outbox_reports: int = Field(
+        5, ge=2, le=100,
+        description="Alert when a device's outbox depth rose over this many status reports...",
+    )  # fmt: skip
+    alert_outbox_floor: int = Field(
+        100, ge=0, description="...and the latest depth is at least this many events"
+    )
+    alert_wait_minutes: float = Field(
+        240, gt=0, description="Alert when the longest current wait of a direction exceeds this"
+    )
+    alert_dead_letters: int = Field(
+        20, ge=0,
+        description="Alert when more than this many messages were dead-lettered in the window",
+    )  # fmt: skip
+    alert_dead_letter_minutes: float = Field(
+        10, gt=0, le=24 * 60, description="The dead-letter window, minutes"
+    )
+    alert_webhook_url: str | None = Field(
+        None,
+        description="POST every alert raised or cleared here as JSON; production wants https",
+    )
+    alert_webhook_secret: SecretStr | None = Field(
+        None,
+        description="HMAC-SHA256 key of the X-Shekara-Signature header of the webhook's posts",
+    )
+    alert_webhook_allow_http: bool = Field(
+        False, description="Let production post alerts over plain http (a receiver on the host)"
+    )
+    alert_webhook_timeout_s: float = Field(
+        5, gt=0, le=60, description="How long one webhook post may take, seconds"
+    )
+    alert_webhook_backoff_s: float = Field(
+        5, gt=0, le=3600,
+        description="Pause after a failed post; it doubles per failure, up to 10 minutes",
+    )  # fmt: skip
+    alert_webhook_max_attempts: int = Field(
+        50, ge=1, le=10_000, description="Posts of one alert before its delivery is marked failed"
+    )
+
+    @field_validator("alert_webhook_url")
+    @classmethod
+    def _webhook_is_http(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
     def web_problems(self) -> list[str]:
         """The web secrets left at an insecure default (empty when fit for production)."""
         secret = self.form_secret.get_secret_value() if self.form_secret else ""
@@ -230,6 +302,11 @@ class HubSettings(BaseSettings):
             problems.append("log_key_file is not set (development would generate a log key)")
         if self.witness_for and self.witness_key_file is None:
             problems.append("witness_key_file is not set while witness_for names logs")
+        # Alerts name devices, places and times: not in clear text off the host by default.
+        if (self.alert_webhook_url or "").startswith("http://") and not (
+            self.alert_webhook_allow_http
+        ):
+            problems.append("alert_webhook_url is not https (alert_webhook_allow_http allows it)")
         return problems
 
     def key_file(self, which: Literal["log", "witness"]) -> Path:
@@ -321,6 +398,8 @@ max_payload_bytes = 65536
 gap_resend_after_s = 30.0
 batch_max = 500
 log_level = "INFO"
+log_format = "text"            # "json": one JSON object per line (docs/observability.md)
+# metrics_token = "..."        # better: SHEKARA_HUB_METRICS_TOKEN; Prometheus's bearer token
 
 # queue_config = "queue.toml"  # the checkpoint's lanes, capacity and rules
 # journal_key = "..."          # better: SHEKARA_HUB_JOURNAL_KEY; 32+ characters
@@ -328,6 +407,21 @@ log_level = "INFO"
 session_hours = 12
 session_idle_minutes = 30       # a login unused this long must log in again
 notify_deadline_hours = 2       # pre-arrival notifications: hours before the ETA
+
+# Operators' alerts (docs/dashboard.md): evaluated every alert_interval_s seconds
+alert_interval_s = 30
+alert_offline_minutes = 10      # a device offline, or registered and never seen, this long
+alert_outbox_reports = 5        # outbox depth rising over this many status reports...
+alert_outbox_floor = 100        # ...and at least this deep
+alert_wait_minutes = 240        # longest current wait of a direction
+alert_dead_letters = 20         # more than this many dead letters...
+alert_dead_letter_minutes = 10  # ...in this many minutes
+# alert_webhook_url = "https://alerts.example/shekara"  # raised and cleared alerts, as JSON
+# alert_webhook_secret = "..."   # better: SHEKARA_HUB_ALERT_WEBHOOK_SECRET; signs each post
+# alert_webhook_allow_http = false  # production posts only over https unless this is true
+alert_webhook_timeout_s = 5
+alert_webhook_backoff_s = 5     # doubles per failed post, up to 10 minutes
+alert_webhook_max_attempts = 50
 
 # Certificate log (docs/certificates.md)
 # log_origin = "shekara.temirbaba/log"       # checkpoint origin and log key name

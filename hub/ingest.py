@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -64,6 +64,8 @@ class Ingestor:
         self.max_payload_bytes = max_payload_bytes
         self.counters = Counters()
         self.devices = Registry(store)
+        # Told of every committed batch with its outcomes (the metrics); must not block.
+        self.on_commit: list[Callable[[WriteBatch, Sequence[Outcome]], None]] = []
         # Events of the batch being built, not yet in the database (chain lookups).
         self._pending: dict[tuple[str, int], ChainLink] = {}
 
@@ -117,7 +119,15 @@ class Ingestor:
         for outcome in outcomes:
             self.counters.count(outcome)
         self.counters.batches += 1
+        self._committed(batch, outcomes)
         return outcomes
+
+    def _committed(self, batch: WriteBatch, outcomes: Sequence[Outcome]) -> None:
+        for listener in self.on_commit:
+            try:
+                listener(batch, outcomes)
+            except Exception:  # what is committed stays committed and gets acknowledged
+                log.exception("commit listener %r failed", listener)
 
     def _dead_letter_alone(self, message: Message, exc: Exception) -> Outcome:
         batch = WriteBatch()
@@ -128,6 +138,7 @@ class Ingestor:
         outcome = self._dead(batch, message, reason, detail, _claimed_device(message.topic))
         self.store.write(batch)
         self.counters.count(outcome)
+        self._committed(batch, [outcome])
         return outcome
 
     def _guarded(self, message: Message, batch: WriteBatch) -> Outcome:
@@ -155,7 +166,8 @@ class Ingestor:
                 payload_sha256=hashlib.sha256(m.payload).hexdigest(),
             )
         )
-        log.info("dead letter %s from %r: %s", reason, m.topic[:200], detail)
+        log.info("dead letter %s from %r: %s", reason, m.topic[:200], detail,
+                 extra={"reason": reason, "device_id": device_id})  # fmt: skip
         return Outcome(Kind.DEAD_LETTER, reason, detail, device_id)
 
     def _handle(self, m: Message, batch: WriteBatch) -> Outcome:
@@ -215,7 +227,7 @@ class Ingestor:
         batch.keys.append(DeviceKey(known.device_id, key.key_id, env.body["public_key"],
                                     key.from_seq, _timestamp(received_at)))  # fmt: skip
         log.info("device %s rotated to key %s from seq %d", known.device_id, key.key_id,
-                 key.from_seq)  # fmt: skip
+                 key.from_seq, extra={"device_id": known.device_id})  # fmt: skip
 
     def _evidence(self, m: Message, address: wire.Address, batch: WriteBatch) -> Outcome:
         """Keep a crop whose SHA-256 a signed passage of the same device names."""
@@ -322,7 +334,8 @@ class Ingestor:
                 f"{pres.state} of session {pres.session} is older than "
                 f"session {known.presence[0]} already known"
             )
-            log.info("stale presence of %s: %s", known.device_id, detail)
+            log.info("stale presence of %s: %s", known.device_id, detail,
+                     extra={"device_id": known.device_id})  # fmt: skip
             return Outcome(Kind.STALE, None, detail, known.device_id)
         known.presence = order
         if pres.acked_seq is not None and known.ledger.expect(pres.acked_seq, m.received_at):

@@ -254,7 +254,8 @@ class IngestWorker:
             topic = address.topic(wire.Channel.COMMANDS)
             self._client.publish(topic, resend_command(gap), qos=1)
             self.resends_sent += 1
-            log.info("asked %s to resend seq %d..%d", address.device, gap.from_seq, gap.to_seq)
+            log.info("asked %s to resend seq %d..%d", address.device, gap.from_seq, gap.to_seq,
+                     extra={"device_id": address.device})  # fmt: skip
 
     def _ask_everyone_to_resend(self) -> None:
         """Sparkplug's "rebirth": every device republishes what it holds above our top."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from hub.api.writer import SerialWriter
 from hub.cert.setup import CertParts
 from hub.config import HubSettings
+from hub.dashboard.setup import AlertParts
 from hub.follower import EventFollower
 from hub.ingest import Ingestor
 from hub.mqtt_worker import IngestWorker
@@ -34,3 +35,4 @@ class HubRuntime:
     arrivals: ArrivalDesk  # lane reads matched against notifications
     terminal: LaneTerminal  # the officer's view of arrivals, decisions, search
     certs: CertParts  # the certificate log, its checkpoints and cosignatures, the witness
+    alerts: AlertParts  # the operators' alerts: rules, evaluator, webhook sender

@@ -207,6 +207,15 @@ class DeviceStatus(_Body):
     reconnects: int = Field(0, ge=0, description="Camera reconnects since start")
     disk_free_mb: int | None = Field(None, description="Free space where the outbox lives")
     cpu_temp_c: float | None = Field(None, description="SoC temperature when readable")
+    # v1, added: the disk-full alert and its cost (absent from older agents).
+    disk_low: bool | None = Field(
+        None,
+        description="Free space where the outbox or the evidence lives is under the device's "
+        "threshold: evidence crops are being shed so that events keep their room",
+    )
+    events_dropped: int | None = Field(
+        None, ge=0, description="Events lost since start because the disk refused them too long"
+    )
 
 
 class PlateCandidate(_Body):

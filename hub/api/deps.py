@@ -16,6 +16,7 @@ from fastapi import Path as PathParam
 from hub.api.writer import SerialWriter
 from hub.auth import COOKIE, Role, Session, session_of
 from hub.config import HubSettings
+from hub.dashboard.setup import AlertParts
 from hub.enrolment import EnrolmentDesk
 from hub.notify.desk import NotifyDesk, token_hash
 from hub.queue.records import RateLimited
@@ -58,6 +59,11 @@ async def get_writer(request: Request) -> SerialWriter:
 async def get_notify(request: Request) -> NotifyDesk:
     """The notification desk."""
     return runtime_of(request).notify
+
+
+async def get_alerts(request: Request) -> AlertParts:
+    """The operators' alerts and the dashboard's queries."""
+    return runtime_of(request).alerts
 
 
 def get_carrier(request: Request, authorization: Annotated[str | None, Header()] = None) -> str:
@@ -156,12 +162,14 @@ def get_enrolments(request: Request) -> EnrolmentDesk:
 SQLITE_MAX_INT = 2**63 - 1
 After = Annotated[int, Query(ge=0, le=SQLITE_MAX_INT, description="Entries after this seq or id")]
 ArrivalId = Annotated[int, PathParam(ge=1, le=SQLITE_MAX_INT, description="Arrival id")]
+AlertId = Annotated[int, PathParam(ge=1, le=SQLITE_MAX_INT, description="Alert id")]
 
 RuntimeDep = Annotated[HubRuntime, Depends(get_runtime)]
 EnrolmentDep = Annotated[EnrolmentDesk, Depends(get_enrolments)]
 QueueDep = Annotated[QueueService, Depends(get_queue)]
 WriterDep = Annotated[SerialWriter, Depends(get_writer)]
 NotifyDep = Annotated[NotifyDesk, Depends(get_notify)]
+AlertsDep = Annotated[AlertParts, Depends(get_alerts)]
 CarrierDep = Annotated[str, Depends(get_carrier)]
 SessionDep = Annotated[Session, Depends(get_session)]
 OfficerDep = Annotated[Session, Depends(officer_write)]

@@ -8,6 +8,7 @@ from hub.api.routes import (
     admin,
     auth,
     certificates,
+    dashboard,
     dead_letters,
     devices,
     enrolments,
@@ -26,6 +27,7 @@ api_router.include_router(devices.router, prefix="/api")
 api_router.include_router(devices.audit_router, prefix="/api")
 api_router.include_router(enrolments.router, prefix="/api")
 api_router.include_router(dead_letters.router, prefix="/api")
+api_router.include_router(dashboard.router, prefix="/api")
 api_router.include_router(queue.router, prefix="/api")
 api_router.include_router(officer.router, prefix="/api")
 api_router.include_router(auth.router, prefix="/api")

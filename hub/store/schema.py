@@ -434,7 +434,48 @@ _V9: tuple[str, ...] = (
     *_append_only(("device_keys",)),
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
+# Operator alerts (hub/store/alert_sql.py): one open row per (rule, subject), so a
+# condition is raised once and cleared once; their webhook posts wait in
+# alert_deliveries until the receiver takes them (a restart loses none).  The three
+# indexes serve the dashboard (hub/store/dashboard_sql.py): status reports are a small
+# share of events, so a partial index costs the ingest of the others nothing.
+_V10: tuple[str, ...] = (
+    """
+    CREATE TABLE alerts (
+        id           INTEGER PRIMARY KEY,
+        rule         TEXT NOT NULL,
+        subject      TEXT NOT NULL,
+        message      TEXT NOT NULL,
+        detail       TEXT NOT NULL,
+        raised_at    TEXT NOT NULL,
+        cleared_at   TEXT,
+        acked_at     TEXT,
+        acked_by     TEXT
+    )
+    """,
+    "CREATE UNIQUE INDEX alerts_open ON alerts (rule, subject) WHERE cleared_at IS NULL",
+    """
+    CREATE TABLE alert_deliveries (
+        id           INTEGER PRIMARY KEY,
+        alert        INTEGER NOT NULL REFERENCES alerts (id),
+        kind         TEXT NOT NULL,
+        body         TEXT NOT NULL,
+        state        TEXT NOT NULL DEFAULT 'pending',
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        next_at      TEXT NOT NULL,
+        last_error   TEXT,
+        done_at      TEXT
+    )
+    """,
+    "CREATE INDEX alert_deliveries_due ON alert_deliveries (state, next_at)",
+    "CREATE INDEX dead_letters_received_at ON dead_letters (received_at)",
+    "CREATE INDEX events_status ON events (device_id, received_at) WHERE type = 'device.status'",
+    "CREATE INDEX bookings_called ON bookings (direction, called_at)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    _V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10,
+)  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

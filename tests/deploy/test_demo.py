@@ -26,6 +26,7 @@ def test_demo_shows_urls_events_and_a_witnessed_certificate_then_stops(tmp_path:
     assert result.returncode == 0, out + result.stderr
     assert re.search(r"hub\s+http://127\.0\.0\.1:\d+", out)
     assert "/docs" in out and "/api/events" in out
+    assert re.search(r"dashboard\s+http://127\.0\.0\.1:\d+/dashboard", out)
     assert re.search(r"Garabogaz hub\s+http://127\.0\.0\.1:\d+", out)
     assert re.search(r"verify: http://127\.0\.0\.1:\d+/verify", out)
     counts = [int(n) for n in re.findall(r"verified events stored:\s+(\d+)", out)]

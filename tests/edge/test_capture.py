@@ -196,3 +196,64 @@ def test_http_url_source_goes_through_the_same_interface(tmp_path: Path) -> None
         assert source.stats.reconnects == 1
     finally:
         server.shutdown()
+
+
+def _clip(path: Path, n: int) -> Path:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 5, (64, 48))
+    for frame in _frames(n):
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+@pytest.mark.parametrize("loop", [False, True])
+def test_a_file_that_vanishes_while_playing_is_a_lost_camera_until_it_is_back(
+    tmp_path: Path, loop: bool
+) -> None:
+    # An open file stays readable after it is deleted; the loss must still show at once,
+    # as a camera's would, and not as the end of the footage.
+    clip = _clip(tmp_path / "clip.avi", 10)
+    clock = FakeClock()
+    source = FrameSource(str(clip), fps=1, loop=loop, reconnect_s=2, clock=clock)
+    assert len(_drain(source, clock, steps=3)) == 3
+    clip.rename(tmp_path / "away.avi")
+    assert _drain(source, clock, steps=5) == []
+    assert (source.stats.state, source.stats.frames) == ("lost", 3)
+    (tmp_path / "away.avi").rename(clip)
+    back = _drain(source, clock, steps=20)
+    assert back, "frames again once the file is back"
+    assert source.stats.reconnects == 1
+    assert source.stats.state == ("ok" if loop else "ended")
+
+
+def test_a_device_path_is_a_camera_not_a_file(tmp_path: Path) -> None:
+    clock = FakeClock()
+    source = FrameSource("/dev/video-shekara-absent", fps=10, reconnect_s=1, clock=clock)
+    assert source.is_device and not source.is_file
+    for _ in range(5):
+        assert source.read() is None
+        clock.now += 1
+    # Unplugged: lost and retried for ever, never "ended" as a file would be.
+    assert source.stats.state == "lost"
+    assert source.interval == pytest.approx(0.1)
+
+
+def test_a_looped_clip_has_no_gap_at_its_seam(tmp_path: Path) -> None:
+    clip = _clip(tmp_path / "clip.avi", 3)
+    clock = FakeClock()
+    source = FrameSource(str(clip), fps=1, loop=True, clock=clock)
+    got = _drain(source, clock, steps=9)
+    assert len(got) == 9, "one frame per second, through two rewinds"
+    assert [round(int(f[24, 32, 0]) / 20) for f in got] == [0, 1, 2] * 3
+
+
+def test_from_config_uses_every_camera_setting(tmp_path: Path) -> None:
+    from edge.config import CameraConfig
+
+    camera = CameraConfig(source=str(tmp_path), width=640, height=480, fps=4, loop=True,
+                          reconnect_s=3, reconnect_max_s=9)  # fmt: skip
+    source = FrameSource.from_config(camera)
+    assert (source.source, source.width, source.height, source.interval, source.loop) == (
+        str(tmp_path), 640, 480, 0.25, True,
+    )  # fmt: skip
+    assert (source.reconnect_s, source.reconnect_max_s) == (3, 9)

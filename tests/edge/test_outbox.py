@@ -1,13 +1,19 @@
-"""The outbox chains, signs and keeps events on a real SQLite file."""
+"""The outbox chains, signs and keeps events on a real SQLite file, and a full disk
+neither corrupts it nor breaks its chain."""
 
 from __future__ import annotations
 
 import itertools
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from disk_helpers import Ballast, small_disk
+from outbox_helpers import check_chain_file, head_on_disk
 
-from edge.outbox import Outbox
+from edge.outbox import Outbox, OutboxUnavailable
 from shekara import wire
 
 ADDR = wire.Address("temirbaba", "entry-1", "tmb-entry-1")
@@ -80,3 +86,90 @@ def test_private_key_never_lands_in_the_outbox(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
     assert raw not in (tmp_path / "o.db").read_bytes()
+
+
+@pytest.fixture
+def disk(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MiB tmpfs to fill up (skips where it cannot be mounted)."""
+    with small_disk(tmp_path / "disk", "4m") as folder:
+        yield folder
+
+
+def test_a_full_disk_never_parts_an_event_from_the_chain_head(
+    disk: Path, device_key: Ed25519PrivateKey
+) -> None:
+    # The disk fills up at every possible point of a write (a page more room each
+    # round): each time the outbox refuses, with nothing half-written, and once space
+    # is back it goes on from the same head.  Before the explicit transactions, the row
+    # could stay while the head was lost, and every later append hit that row's seq.
+    ballast = Ballast(disk / "ballast")
+    for round_ in range(16):
+        for old in disk.glob("o.db*"):
+            old.unlink()
+        outbox = Outbox(disk / "o.db", device_key, ADDR)
+        _append(outbox, 3)
+        ballast.fill(leave=round_ * 4096)
+        with pytest.raises(OutboxUnavailable, match="database or disk is full"):
+            for _ in range(500):
+                _append(outbox, 1)
+        assert head_on_disk(disk / "o.db") == (outbox.last_seq, outbox.last_seq)
+        ballast.release()
+        after = outbox.append("device.status", STATUS, wire.utc_timestamp())
+        assert after["seq"] == outbox.last_seq
+        outbox.close()
+        assert check_chain_file(disk / "o.db", device_key.public_key()) == after["seq"]
+        reopened = Outbox(disk / "o.db", device_key, ADDR)
+        assert reopened.append("device.status", STATUS, wire.utc_timestamp())["seq"] == (
+            after["seq"] + 1
+        )
+        reopened.close()
+
+
+def test_acknowledgements_the_disk_refuses_are_written_with_the_next_ones(
+    disk: Path, device_key: Ed25519PrivateKey, caplog: pytest.LogCaptureFixture
+) -> None:
+    outbox = Outbox(disk / "o.db", device_key, ADDR)
+    _append(outbox, 5)
+    ballast = Ballast(disk / "ballast")
+    ballast.fill()
+    with caplog.at_level(logging.WARNING, logger="edge.outbox"):
+        outbox.mark_acked([1, 2, 3])  # the publisher's thread: it must not raise
+    assert "keeping 3 acknowledgements in memory" in caplog.text
+    assert outbox.depth() == 5, "nothing moved: still unacknowledged on disk"
+    ballast.release()
+    outbox.mark_acked([4])
+    assert [p.seq for p in outbox.pending(0, 10)] == [5]
+    assert [p.seq for p in outbox.lookup(1, 5, 10)] == [1, 2, 3, 4, 5]
+    outbox.close()
+    assert check_chain_file(disk / "o.db", device_key.public_key()) == 5
+
+
+def test_a_session_the_disk_refuses_raises_a_clear_error(
+    disk: Path, device_key: Ed25519PrivateKey
+) -> None:
+    outbox = Outbox(disk / "o.db", device_key, ADDR)
+    assert outbox.next_session() == 1
+    ballast = Ballast(disk / "ballast")
+    ballast.fill()
+    with pytest.raises(OutboxUnavailable, match="cannot start a session"):
+        for _ in range(200):
+            outbox.next_session()
+    ballast.release()
+    assert outbox.next_session() == int(outbox._state("session", "0"))
+
+
+def test_an_outbox_opened_on_a_full_disk_says_so_and_opens_later_intact(
+    disk: Path, device_key: Ed25519PrivateKey
+) -> None:
+    first = Outbox(disk / "o.db", device_key, ADDR)
+    _append(first, 2)
+    first.close()
+    ballast = Ballast(disk / "ballast")
+    ballast.fill()
+    with pytest.raises(OutboxUnavailable, match=r"o\.db cannot be opened: disk I/O error"):
+        Outbox(disk / "o.db", device_key, ADDR)
+    ballast.release()
+    again = Outbox(disk / "o.db", device_key, ADDR)
+    assert again.append("device.status", STATUS, wire.utc_timestamp())["seq"] == 3
+    again.close()
+    assert check_chain_file(disk / "o.db", device_key.public_key()) == 3

@@ -206,3 +206,34 @@ def test_an_evidence_crop_follows_its_passage(
     finally:
         publisher.stop()
         recorder.close()
+
+
+def test_broker_loss_on_a_full_disk_keeps_the_network_thread(
+    tmp_path: Path, broker: LocalBroker, device_key: Ed25519PrivateKey
+) -> None:
+    # The session number cannot be persisted then; paho's thread must survive that and
+    # reconnect, with a new session number all the same.
+    from disk_helpers import Ballast, small_disk
+
+    with small_disk(tmp_path / "disk", "4m") as disk:
+        box = Outbox(disk / "outbox.db", device_key, ADDR)
+        _fill(box, 3)
+        publisher = Publisher(box, device_key, ADDR, MqttConfig(port=broker.port))
+        publisher.start()
+        ballast = Ballast(disk / "ballast")
+        try:
+            wait_until(lambda: box.depth() == 0, what="first events sent")
+            first = publisher.session
+            ballast.fill()
+            broker.kill()
+            wait_until(lambda: not publisher.connected.is_set(), what="disconnect seen")
+            broker.start()
+            wait_until(publisher.connected.is_set, timeout=40, what="reconnected")
+            assert publisher.session == first + 1
+            ballast.release()
+            _fill(box, 2)
+            publisher.wake()
+            wait_until(lambda: box.depth() == 0, what="later events sent")
+        finally:
+            publisher.stop()
+            box.close()

@@ -26,6 +26,8 @@ OFFICER, OFFICER_W, OPERATOR, OPERATOR_W, ADMIN, ADMIN_W = (
 
 ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): PUBLIC,
+    # Open only in development without metrics_token; the token: tests/hub/test_metrics.py.
+    ("GET", "/metrics"): PUBLIC,
     # Operational data: plates in events, device keys, rejected payloads.
     ("GET", "/api/events"): OPERATOR, ("GET", "/api/devices"): OPERATOR,
     ("GET", "/api/devices/{device_id}"): OPERATOR, ("GET", "/api/dead-letters"): OPERATOR,
@@ -35,6 +37,9 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/enrolments/{code}/approve"): OPERATOR_W,
     ("POST", "/api/enrolments/{code}/reject"): OPERATOR_W,
     ("POST", "/api/devices/{device_id}/revoke"): OPERATOR_W,
+    # The operators' dashboard and alerts (docs/dashboard.md).
+    ("GET", "/api/dashboard"): OPERATOR, ("GET", "/api/alerts"): OPERATOR,
+    ("POST", "/api/alerts/{alert_id}/ack"): OPERATOR_W,
     # Drivers: no account, the unguessable reference is the key.
     ("GET", "/api/queue/directions"): PUBLIC, ("GET", "/api/queue/slots"): PUBLIC,
     ("POST", "/api/queue/holds"): PUBLIC, ("POST", "/api/queue/bookings"): PUBLIC,
@@ -84,11 +89,15 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/officer"): PAGE, ("POST", "/officer/{action}"): PAGE,
     ("GET", "/officer/lanes/{lane}"): PAGE, ("GET", "/officer/search"): PAGE,
     ("GET", "/officer/certificates/{cert_id}"): PAGE,
+    ("GET", "/dashboard"): PAGE, ("POST", "/dashboard/alerts/{alert_id}/ack"): PAGE,
+    ("GET", "/dashboard/devices/{device_id}/revoke"): PAGE,
+    ("POST", "/dashboard/devices/{device_id}/revoke"): PAGE,
 }  # fmt: skip
 SAMPLE = {"{reference}": "AAAA-BBBB-CCCC-DDDD", "{device_id}": "cam-1", "{booking}": "0" * 64,
           "{notification_id}": "CF-1", "{lane}": "entry-1", "{arrival_id}": "1",
           "{carrier}": "KZ-CARRIER-1", "{action}": "call", "{sha256}": "a" * 64,
-          "{cert_id}": "TEMIRBABA-2026-00000000", "{code}": "AAAAA-BBBBB"}  # fmt: skip
+          "{cert_id}": "TEMIRBABA-2026-00000000", "{code}": "AAAAA-BBBBB",
+          "{alert_id}": "1"}  # fmt: skip
 
 
 def routes(app: FastAPI) -> set[tuple[str, str]]:

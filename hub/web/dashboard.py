@@ -48,6 +48,16 @@ def _operator(page: Page, token: str | None) -> Session | Response:
     return session
 
 
+def _operator_form(page: Page, token: str | None, csrf: str) -> Session | Response:
+    """As :func:`_operator`, for a form post: its CSRF token must be the session's."""
+    session = _operator(page, token)
+    if isinstance(session, Session) and not hmac.compare_digest(
+        csrf.encode(), session.csrf.encode()
+    ):
+        return _expired(page)
+    return session
+
+
 def alert_text(alert: Alert, _: Gettext) -> str:
     """What an alert says, in the page's language (the API keeps the English message)."""
     d = alert.detail
@@ -146,11 +156,9 @@ def ack_submit(
 ) -> Response:  # fmt: skip
     """Acknowledge an alert (the form carries the session's CSRF token)."""
     page = Page(request, lang, lang_cookie)
-    session = _operator(page, token)
+    session = _operator_form(page, token, csrf)
     if not isinstance(session, Session):
         return session
-    if not hmac.compare_digest(csrf.encode(), session.csrf.encode()):
-        return _expired(page)
     try:
         runtime_of(request).alerts.tables.ack(alert_id, session.username,
                                               utc_timestamp(page.queue.now()))  # fmt: skip
@@ -185,11 +193,9 @@ def revoke_submit(
 ) -> Response:  # fmt: skip
     """Revoke the device for good, as ``POST /api/devices/{id}/revoke`` does."""
     page = Page(request, lang, lang_cookie)
-    session = _operator(page, token)
+    session = _operator_form(page, token, csrf)
     if not isinstance(session, Session):
         return session
-    if not hmac.compare_digest(csrf.encode(), session.csrf.encode()):
-        return _expired(page)
     runtime = runtime_of(request)
     device = runtime.store.get_device(device_id)
     if device is None:

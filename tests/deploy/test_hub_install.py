@@ -204,6 +204,8 @@ class _BrokerAt:
 def running(installed: Installed, tmp_path: Path) -> Iterator[_BrokerAt]:
     """Mosquitto on the installed config and the hub on the installed hub.toml."""
     root, port = installed.root, free_port()
+    while port == installed.http_port:  # chosen earlier but not bound yet: free_port may repeat it
+        port = free_port()
     text = (root / "etc/mosquitto/conf.d/shekara.conf").read_text()
     for folder in ("/etc/shekara/", "/var/lib/shekara/", "/var/log/shekara/"):
         text = text.replace(f" {folder}", f" {root}{folder}")

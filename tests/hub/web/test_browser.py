@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from live_hub import live_hub
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 from queue_helpers import START, Clock, password_hash
 
 from hub.config import HubSettings
@@ -28,14 +28,6 @@ def hub(tmp_path: Path) -> Iterator[tuple[str, QueueService]]:
         queue: QueueService = app.state.hub.queue
         queue.store.add_user("officer1", password_hash(), "officer", "-")
         yield url, queue
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 def test_a_driver_books_on_a_phone_in_russian(

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from dashboard_helpers import presence, report
 from hub_support import register
 from live_hub import live_hub
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from queue_helpers import Clock, book, password_hash
 
 from hub.config import HubSettings
@@ -50,14 +50,6 @@ def hub(tmp_path: Path) -> Iterator[tuple[str, HubRuntime]]:
         clock.advance(minutes=5)
         runtime.alerts.evaluator.evaluate()
         yield url, runtime
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 def log_in(page: Page, url: str, lang: str) -> None:

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hub import cert_cli, db_cli, device_cli, notify_cli, queue_cli
-from hub.config import EXAMPLE_TOML, HubSettings, load_settings
+from hub.config import HubSettings, load_settings
+from hub.config_example import EXAMPLE_TOML
 from shekara.errors import ConfigError, ShekaraError
 from shekara.keys import load_public_key
 from shekara.logs import LOG_FORMATS, LogFormat, setup_logging

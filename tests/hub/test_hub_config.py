@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.config import EXAMPLE_TOML, HubSettings, load_settings
+from hub.config import HubSettings, load_settings
+from hub.config_example import EXAMPLE_TOML
 from shekara import wire
 from shekara.errors import ConfigError
 

@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 60
 # libFuzzer writes a crashing input to the artifact prefix; build/ is ignored by git.
 FUZZ_ARGS ?= -artifact_prefix=build/fuzz/ -print_final_stats=1
 
-.PHONY: help bootstrap demo test lint format fuzz bench-ingest bench-barcodes bench-plates bench-detectors bench-queue bench-matching bench-log bench-hardware train-models schema docs install-trial clean
+.PHONY: help bootstrap demo test lint format fuzz bench-ingest bench-barcodes bench-plates bench-detectors bench-queue bench-matching bench-log bench-ops bench-hardware train-models schema docs install-trial clean
 
 help:
 	@echo "make demo            broker + hub + two simulated Temirbaba lanes"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench-queue     100 clients booking and polling, 100,000 bookings stored"
 	@echo "make bench-matching  lane event to the officer's screen, 100,000 notifications"
 	@echo "make bench-log       certificate log: appends/s, proofs at 1,000,000 entries"
+	@echo "make bench-ops       dashboard, alert rules, db backup/check; BENCH_ARGS=--quick"
 	@echo "make bench-hardware  lane sizing: barcode module px, empty-frame ms, outbox bytes/event"
 	@echo "make train-models    train the own plate detector and Iranian plate reader"
 	@echo "make install-trial   a lane installed for real in a fresh Debian (root, network)"
@@ -96,6 +97,10 @@ bench-matching: bootstrap
 
 bench-log: bootstrap
 	$(PY) bench/bench_log.py
+
+# The operators' dashboard and alert rules at 218,000 events, backup and check at 50,000.
+bench-ops: bootstrap
+	$(PY) bench/bench_ops.py $(BENCH_ARGS)
 
 bench-barcodes: bootstrap
 	$(PY) bench/bench_barcodes.py

@@ -88,8 +88,7 @@ def presence_of(device: Device) -> Presence:
 
 def depths(reports: Sequence[StatusReport]) -> list[int]:
     """The outbox depths the reports carry (reports without one are skipped)."""
-    return [int(r.body["outbox_depth"]) for r in reports
-            if isinstance(r.body.get("outbox_depth"), int)]  # fmt: skip
+    return [r.outbox_depth for r in reports if r.outbox_depth is not None]
 
 
 def device_health(

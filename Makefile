@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 60
 # libFuzzer writes a crashing input to the artifact prefix; build/ is ignored by git.
 FUZZ_ARGS ?= -artifact_prefix=build/fuzz/ -print_final_stats=1
 
-.PHONY: help bootstrap demo test lint format fuzz bench-ingest bench-barcodes bench-plates bench-detectors bench-queue bench-matching bench-log bench-ops bench-hardware train-models schema docs install-trial clean
+.PHONY: help bootstrap demo test lint format fuzz bench-ingest bench-barcodes bench-plates bench-detectors bench-queue bench-matching bench-log bench-ops bench-hardware train-models schema docs install-trial install-trial-arm64 clean
 
 help:
 	@echo "make demo            broker + hub + two simulated Temirbaba lanes"
@@ -25,6 +25,7 @@ help:
 	@echo "make bench-hardware  lane sizing: barcode module px, empty-frame ms, outbox bytes/event"
 	@echo "make train-models    train the own plate detector and Iranian plate reader"
 	@echo "make install-trial   a lane installed for real in a fresh Debian (root, network)"
+	@echo "make install-trial-arm64  the same for a Pi's arm64, under qemu-user-static (slow)"
 	@echo "make docs            regenerate the protocol schema and docs/firmware_configs.md"
 
 bootstrap:
@@ -67,6 +68,10 @@ docs: schema
 # needs root and the network, takes minutes: not part of make test.
 install-trial:
 	deploy/edge/trial.sh
+
+# The same in an arm64 root (a Raspberry Pi's), under qemu user emulation on x86-64.
+install-trial-arm64:
+	TRIAL_ARCH=arm64 deploy/edge/trial.sh
 
 bench-ingest: bootstrap
 	$(PY) bench/bench_ingest.py
